@@ -1,0 +1,40 @@
+# Lianqin — the two set-up commands are `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/lianqin
+TEST_ENV = LIANQIN_DATA_DIR=$(CURDIR)/.test-data LIANQIN_SECRET_KEY=test-only-not-secret
+
+.PHONY: install demo serve test test-sqlite test-postgres lint bench clean
+
+install: $(BIN)/.installed
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+demo: install  ## build the demo district (embedded SQLite) and serve it on http://127.0.0.1:8000/
+	$(BIN)/lianqin demo
+
+test: install lint test-sqlite test-postgres  ## everything CI checks, on SQLite and PostgreSQL
+
+test-sqlite: install
+	$(TEST_ENV) $(BIN)/pytest
+
+test-postgres: install
+	$(TEST_ENV) LIANQIN_DATABASE_URL=$(PG_URL) $(BIN)/pytest tests/integration
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports
+	$(TEST_ENV) $(BIN)/mypy src
+	$(TEST_ENV) $(BIN)/python -m django makemigrations --check --dry-run --settings=lianqin.settings
+
+bench: install  ## benchmarks/README.md: results go to benchmarks/results.md
+	$(TEST_ENV) $(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .test-data

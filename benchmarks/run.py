@@ -1,0 +1,131 @@
+"""Benchmarks: run with ``make bench``; appends a table to ``benchmarks/results.md``.
+
+Builds a throw-away data directory, so it never touches a real district.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{platform.node()} · {cpu} · {os.cpu_count()} cores · Python {platform.python_version()}"
+
+
+def baseline_inserts(n: int, directory: Path) -> float:
+    """Raw SQLite inserts of a ~1 KB row, one transaction each, WAL + synchronous=FULL."""
+    db = sqlite3.connect(directory / "baseline.sqlite3", isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)")
+    body = "x" * 1000
+    start = time.perf_counter()
+    for _ in range(n):
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO t (body) VALUES (?)", (body,))
+        db.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    db.close()
+    return n / elapsed
+
+
+def main() -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="lianqin-bench-"))
+    os.environ["LIANQIN_DATA_DIR"] = str(tmp)
+    os.environ.setdefault("LIANQIN_SECRET_KEY", "bench-only")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "lianqin.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from rich.console import Console
+
+    call_command("migrate", interactive=False, verbosity=0)
+    from lianqin.cases import actions
+    from lianqin.cases.access import actor_for
+    from lianqin.demo.builder import DEMO_PASSWORD, build_demo
+    from lianqin.geo.service import grid_index
+    from lianqin.org.models import Grid, Person
+
+    rows: list[tuple[str, str, str]] = []
+    console = Console(file=open(os.devnull, "w"))  # noqa: SIM115
+    start = time.perf_counter()
+    timings = build_demo(seed=20261128, days=30, per_day=100, console=console)
+    demo = time.perf_counter() - start
+    rows.append(("demo build, total", f"{demo:.1f} s", "goal < 60 s"))
+    rows.append(("  geography + people", f"{timings['geography_people']:.1f} s", ""))
+    rows.append(("  history", f"{timings['history']:.1f} s",
+                 f"{timings['cases']} cases, {timings['actions']} actions"))  # fmt: skip
+    _ = DEMO_PASSWORD
+
+    base = baseline_inserts(2000, tmp)
+    rows.append(("baseline: raw SQLite insert, 1 tx each", f"{base:,.0f} /s", "1.00×"))
+    system = actor_for(Person.objects.get(username="admin"))
+    grids = list(Grid.objects.values_list("code", "centroid_lon", "centroid_lat"))
+    rng = random.Random(1)
+    n = 300
+    start = time.perf_counter()
+    numbers = []
+    for i in range(n):
+        _code, lon, lat = rng.choice(grids)
+        case, _ = actions.create_case(system, actions.NewReport(
+            channel="portal", external_id=f"BENCH-{i}", title="路灯不亮", lon=lon, lat=lat))  # fmt: skip
+        numbers.append(case.number)
+    rate = n / (time.perf_counter() - start)
+    rows.append(("create_case (locate, number, deadlines, history, outbox)", f"{rate:,.0f} /s",
+                 f"{rate / base:.2f}× baseline"))  # fmt: skip
+    start = time.perf_counter()
+    for number in numbers:
+        actions.perform(system, number, "accept")
+    rate = n / (time.perf_counter() - start)
+    rows.append(("perform accept (lock, gate, table, history, outbox)", f"{rate:,.0f} /s",
+                 f"{rate / base:.2f}× baseline"))  # fmt: skip
+
+    index = grid_index()
+    points = [(rng.uniform(118.45, 118.80), rng.uniform(31.92, 32.20)) for _ in range(20000)]
+    start = time.perf_counter()
+    for lon, lat in points:
+        index.locate(lon, lat)
+    tree = len(points) / (time.perf_counter() - start)
+    boxes = [g.bounds for g in index.geoms]
+    start = time.perf_counter()
+    for lon, lat in points[:2000]:
+        for i, (x0, y0, x1, y1) in enumerate(boxes):
+            if x0 <= lon <= x1 and y0 <= lat <= y1 and index.geoms[i].covers(__import__("shapely").Point(lon, lat)):
+                break
+    scan = 2000 / (time.perf_counter() - start)
+    rows.append(("point → grid, linear scan over bounding boxes (baseline)", f"{scan:,.0f} /s", "1.00×"))
+    rows.append(("point → grid, STRtree (719 grids)", f"{tree:,.0f} /s", f"{tree / scan:.1f}× baseline"))
+
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    out = [f"\n## {stamp}\n", f"Machine: {machine()}  ", f"Database: SQLite (embedded), {tmp}\n",
+           "| measure | figure | ratio / note |", "|---|---|---|"]  # fmt: skip
+    out += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    text = "\n".join(out) + "\n"
+    with open(HERE / "results.md", "a", encoding="utf-8") as fh:
+        fh.write(text)
+    sys.stdout.write(text)
+    _ = statistics
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""The HTTP API: ``/api/v1/…`` with OpenAPI docs at ``/api/docs``.
+
+Errors are mapped to HTTP in one place: every :class:`~lianqin.errors.LianqinError`
+becomes ``{"code", "message", "hint", "field"}`` with its status.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from lianqin.api.auth import AUTH
+from lianqin.api.v1_cases import router as cases_router
+from lianqin.api.v1_reference import router as reference_router
+from lianqin.errors import LianqinError
+
+api = NinjaAPI(
+    title="Lianqin 联勤 API",
+    version="1",
+    description="联勤指挥平台接口：案件登记、查询、流转与历史。人员用会话登录，系统用 X-API-Key。",
+    auth=AUTH,
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+api.add_router("/v1/cases", cases_router, tags=["cases"])
+api.add_router("/v1", reference_router, tags=["reference"])
+
+
+@api.exception_handler(LianqinError)
+def _lianqin_error(request: HttpRequest, exc: LianqinError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.http_status)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    body = {"code": "unauthenticated", "message": "未登录或 API 密钥无效",
+            "hint": "人员先登录 /admin/login/；系统在请求头 X-API-Key 中提供密钥"}  # fmt: skip
+    return api.create_response(request, body, status=401)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [
+        {"field": ".".join(str(p) for p in e.get("loc", [])), "message": e.get("msg", "")}
+        for e in exc.errors
+    ]
+    body = {"code": "invalid_input", "message": "请求内容不符合接口定义", "errors": errors,
+            "hint": "对照 /api/docs 中的字段说明修改"}  # fmt: skip
+    return api.create_response(request, body, status=422)

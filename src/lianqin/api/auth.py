@@ -1,0 +1,39 @@
+"""Who is calling: a person with a Django session, or a system with an API key.
+
+Either way the result is the ``Person`` the call acts as; the one permission gate
+(``cases/access.py``) takes it from there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja.security import APIKeyHeader, SessionAuth
+
+from lianqin.org.models import ApiKey
+
+
+class KeyAuth(APIKeyHeader):
+    param_name = "X-API-Key"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        if not key or not key.startswith("lq_"):
+            return None
+        prefix = key.split("_")[1] if key.count("_") >= 2 else ""
+        found = ApiKey.objects.select_related("person").filter(prefix=prefix, revoked_at=None).first()
+        if found is None or found.key_hash != ApiKey.digest(key) or not found.person.is_active:
+            return None
+        ApiKey.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        request.user = found.person
+        return found.person
+
+
+class PersonSession(SessionAuth):
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        return user if user is not None and user.is_authenticated else None
+
+
+AUTH = [KeyAuth(), PersonSession()]

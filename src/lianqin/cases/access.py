@@ -1,0 +1,119 @@
+"""The one permission gate: who is acting, what they may see, what they may touch.
+
+Every view, API handler and CLI command that reads or changes a case goes through
+:func:`scope_cases` or :func:`access_case` (Zulip's ``access_stream_by_id``). A case
+outside the actor's jurisdiction is reported as *not found*, never as forbidden, so its
+existence does not leak. Jurisdiction is a prefix test on the hierarchical region code;
+a unit sees only the cases it holds a work order for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+
+from lianqin.cases.models import Case
+from lianqin.cases.workflow import WorkOrderState
+from lianqin.choices import UNIT_ROLES, Level, Role, level_rank
+from lianqin.errors import Forbidden, NotFound
+from lianqin.org.models import Person
+
+ACTIVE_WORK_ORDER = (WorkOrderState.PENDING, WorkOrderState.ACKNOWLEDGED, WorkOrderState.REPLIED)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, as the workflow sees them: a role at a level within a scope."""
+
+    person_id: int | None
+    name: str
+    role: Role
+    level: Level
+    scope_code: str
+    unit_id: int | None = None
+    grid_codes: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_unit(self) -> bool:
+        return self.role in UNIT_ROLES
+
+
+SYSTEM = Actor(None, "系统", Role.SYSTEM, Level.DISTRICT, "")
+
+
+def actor_for(person: Person) -> Actor:
+    """The actor a logged-in person or an API key's account acts as."""
+    if not person.is_active:
+        raise Forbidden("账号已停用", hint="请联系管理员")
+    role = Role(person.role)
+    if role in UNIT_ROLES:
+        if person.unit_id is None:
+            raise Forbidden(f"账号 {person.username} 的角色属于参勤单位，但未指定单位",
+                            hint="管理员在「人员」中为其设置所属单位")  # fmt: skip
+        return Actor(person.pk, str(person), role, Level.UNIT, "", person.unit_id)
+    level = Level.DISTRICT if role in (Role.ADMIN, Role.SYSTEM) else Level(person.scope_level)
+    scope = "" if role in (Role.ADMIN, Role.SYSTEM) else person.scope_code
+    grids: frozenset[str] = frozenset()
+    if role == Role.GRID_WORKER:
+        grids = frozenset(person.grids.values_list("code", flat=True))
+        level = Level.GRID
+    return Actor(person.pk, str(person), role, level, scope, None, grids)
+
+
+def scope_cases(actor: Actor, qs: QuerySet[Case] | None = None) -> QuerySet[Case]:
+    """The cases this actor may see."""
+    qs = Case.objects.all() if qs is None else qs
+    if actor.is_unit:
+        return qs.filter(
+            work_orders__unit_id=actor.unit_id,
+        ).distinct()
+    if actor.role == Role.GRID_WORKER:
+        return qs.filter(area_code__in=actor.grid_codes) if actor.grid_codes else qs.none()
+    if actor.scope_code:
+        return qs.filter(area_code__startswith=actor.scope_code)
+    return qs
+
+
+def access_case(actor: Actor, number: str, *, for_update: bool = False) -> Case:
+    """The case with this number if the actor may see it; locked when ``for_update``."""
+    qs = Case.objects.select_for_update() if for_update else Case.objects.all()
+    try:
+        case = qs.get(number=number)
+    except Case.DoesNotExist:
+        raise NotFound(f"案件 {number} 不存在", hint="检查案件编号，例如 320111-20261128-000123",
+                       field="number") from None  # fmt: skip
+    if not can_see(actor, case):
+        raise NotFound(f"案件 {number} 不存在", hint="检查案件编号", field="number")
+    return case
+
+
+def can_see(actor: Actor, case: Case) -> bool:
+    if actor.is_unit:
+        return case.work_orders.filter(unit_id=actor.unit_id).exists()
+    if actor.role == Role.GRID_WORKER:
+        return case.area_code in actor.grid_codes
+    return case.area_code.startswith(actor.scope_code)
+
+
+def check_may_act(actor: Actor, case: Case) -> None:
+    """Beyond seeing a case, acting on it needs the case to be at or below one's level;
+    a unit acts on the case only through an active lead work order."""
+    if actor.is_unit:
+        if not case.work_orders.filter(unit_id=actor.unit_id, role="lead",
+                                       state__in=ACTIVE_WORK_ORDER).exists():  # fmt: skip
+            raise Forbidden(f"本单位不是案件 {case.number} 的主办单位",
+                            hint="协办单位请在自己的工单上签收和答复")  # fmt: skip
+        return
+    if level_rank(actor.level) < level_rank(Level(case.level)):
+        raise Forbidden(
+            f"案件 {case.number} 已升级到{case.get_level_display()}，本级（{actor.level.value}）不能再处置",
+            hint="由上级指挥中心处置，或查看只读信息",
+        )
+
+
+def check_may_create(actor: Actor) -> None:
+    """Who may register a case: duty staff, grid workers, administrators and systems."""
+    allowed = {Role.DISPATCHER, Role.DUTY_LEADER, Role.GRID_WORKER, Role.ADMIN, Role.SYSTEM}
+    if actor.role not in allowed:
+        raise Forbidden(f"角色 {actor.role.value} 不能登记案件", hint="由值班员或网格员登记")

@@ -1,0 +1,254 @@
+"""What each workflow action does to a case beyond its state, one function per action.
+
+Each effect receives the locked case, the actor, ``now``, the note and the action's
+parameters; it changes the case in memory (the caller saves it), may write work orders
+or move reports, and returns the data to keep in the history line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from lianqin.cases import deadlines
+from lianqin.cases.access import Actor, access_case
+from lianqin.cases.actions.record import record
+from lianqin.cases.models import Case, Report, WorkOrder
+from lianqin.cases.sla import due as add_duration
+from lianqin.cases.sla import parse_duration, shift_for_pause
+from lianqin.cases.workflow import FINAL, Action, Mode, WorkOrderState, work_order_next
+from lianqin.choices import SATISFACTION_LABELS, Level, Role, Stage, WorkOrderRole, next_level
+from lianqin.errors import InvalidInput, InvalidTransition
+from lianqin.org.models import Center, District, Grid, Unit
+
+Params = dict[str, Any]
+Effect = Callable[[Case, Actor, datetime, str, Params], dict[str, Any]]
+ACTIVE = (WorkOrderState.PENDING, WorkOrderState.ACKNOWLEDGED, WorkOrderState.REPLIED)
+
+
+def place(case: Case, grid: Grid | None, district: District) -> None:
+    """Put a new case in its grid (held at grid level) or, unlocated, at the district."""
+    if grid is None:
+        case.area_code, case.level, case.needs_location = district.code, Level.DISTRICT, True
+    else:
+        case.grid, case.community, case.street = grid, grid.community, grid.community.street
+        case.area_code, case.level = grid.code, Level.GRID
+        case.assignee = grid.workers.order_by("id").first()
+    case.holder = center_for(case, Level(case.level))
+
+
+def center_for(case: Case, level: Level) -> Center | None:
+    """The center that holds a case at a level (a grid's case: its community workstation)."""
+    code = {
+        Level.GRID: case.area_code[:12],
+        Level.COMMUNITY: case.area_code[:12],
+        Level.STREET: case.area_code[:9],
+        Level.DISTRICT: case.area_code[:6],
+    }[level]
+    return Center.objects.filter(region_code=code).first()
+
+
+def _accept(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
+    case.accepted_at = case.accepted_at or now
+    case.mode = Mode.NONE
+    case.resolve_due = deadlines.due(case, Stage.RESOLVE, now)
+    return {}
+
+
+def _merge(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
+    number = str(p.get("into") or "")
+    if not number or number == case.number:
+        raise InvalidInput("须指定另一案件作为主案件", field="into", hint="into=主案件编号")
+    target = access_case(actor, number, for_update=True)
+    if target.status in FINAL:
+        raise InvalidTransition(f"主案件 {number} 已{target.get_status_display()}，不能并入")
+    moved = Report.objects.filter(case=case).update(case=target)
+    before = target.status
+    target.report_count += moved
+    target.version += 1
+    target.updated_at = now
+    target.save()
+    record(target, actor, "merge_in", before, before, now, note, {"from": case.number, "reports": moved})
+    case.merged_into = target
+    return {"into": number, "reports": moved}
+
+
+def _on_site(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
+    case.mode = Mode.ON_SITE
+    if actor.role == Role.GRID_WORKER and actor.person_id:
+        case.assignee_id = actor.person_id
+    return {}
+
+
+def _units(p: Params, case: Case) -> tuple[Unit, list[Unit]]:
+    """Lead and assisting units from the parameters, else the category's defaults."""
+    lead_code, assist_codes = p.get("lead"), list(p.get("assist") or [])
+    if not lead_code and case.category_id:
+        links = case.category.categoryunit_set.select_related("unit").order_by("role", "position")
+        leads = [x.unit.code for x in links if x.role == WorkOrderRole.LEAD]
+        lead_code = leads[0] if leads else None
+        assist_codes = assist_codes or [x.unit.code for x in links if x.role == WorkOrderRole.ASSIST]
+    if not lead_code:
+        raise InvalidInput("须指定主办单位", field="lead", hint="lead=单位编码；类别未设默认主办单位")
+    found = {u.code: u for u in Unit.objects.filter(code__in=[lead_code, *assist_codes], active=True)}
+    missing = [c for c in [lead_code, *assist_codes] if c not in found]
+    if missing:
+        raise InvalidInput(f"未知或停用的单位：{', '.join(missing)}", field="lead",
+                           hint="见管理后台「参勤单位」")  # fmt: skip
+    return found[lead_code], [found[c] for c in dict.fromkeys(assist_codes) if c != lead_code]
+
+
+def _dispatch(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
+    lead, assists = _units(p, case)
+    case.mode = Mode.DISPATCHED
+    case.acknowledge_due = deadlines.due(case, Stage.ACKNOWLEDGE, now)
+    case.resolve_due = case.resolve_due or deadlines.due(case, Stage.RESOLVE, now)
+    busy = set(case.work_orders.filter(state__in=ACTIVE).values_list("unit_id", flat=True))
+    for unit, role in [(lead, WorkOrderRole.LEAD), *[(u, WorkOrderRole.ASSIST) for u in assists]]:
+        if unit.pk in busy:
+            continue
+        WorkOrder.objects.create(case=case, unit=unit, role=role, dispatched_at=now,
+                                 acknowledge_due=case.acknowledge_due, due_at=case.resolve_due,
+                                 dispatched_by_id=actor.person_id)  # fmt: skip
+    return {"lead": lead.code, "assist": [u.code for u in assists]}
+
+
+def _lead_order(case: Case, actor: Actor) -> WorkOrder:
+    return case.work_orders.filter(unit_id=actor.unit_id, role=WorkOrderRole.LEAD,
+                                   state__in=ACTIVE).latest("id")  # fmt: skip
+
+
+def _move(order: WorkOrder, event: str, now: datetime, **fields: Any) -> None:
+    order.state = work_order_next(WorkOrderState(order.state), event)
+    for name, value in fields.items():
+        setattr(order, name, value)
+    order.save()
+
+
+def _acknowledge(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
+    _move(_lead_order(case, actor), "acknowledge", now, acknowledged_at=now)
+    return {}
+
+
+def _return(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
+    order = _lead_order(case, actor)
+    _move(order, "return", now, return_reason=note)
+    case.return_count += 1
+    return {"unit": order.unit.code}
+
+
+def _resolve(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
+    data: dict[str, Any] = {"evidence": list(p.get("evidence") or [])}
+    if case.mode == Mode.DISPATCHED:
+        _move(_lead_order(case, actor), "reply", now, replied_at=now, reply=note)
+        data["assist_replies"] = [
+            {"unit": o.unit.code, "state": o.state, "reply": o.reply}
+            for o in case.work_orders.filter(role=WorkOrderRole.ASSIST).select_related("unit")
+        ]
+    case.resolved_at = now
+    case.verify_due = deadlines.due(case, Stage.VERIFY, now)
+    return data
+
+
+def _verify(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
+    case.closed_at = now
+    case.callback_due = deadlines.due(case, Stage.CALLBACK, now)
+    return {}
+
+
+def _rework(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
+    case.rework_count += 1
+    case.resolved_at = None
+    if case.mode == Mode.DISPATCHED:
+        order = case.work_orders.filter(role=WorkOrderRole.LEAD,
+                                        state=WorkOrderState.REPLIED).latest("id")  # fmt: skip
+        _move(order, "rework", now)
+    return {"rework_count": case.rework_count}
+
+
+def _callback(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
+    result = str(p.get("satisfaction") or "")
+    if result not in SATISFACTION_LABELS:
+        raise InvalidInput(f"未知满意度 {result!r}", field="satisfaction",
+                           hint="可用：" + ", ".join(SATISFACTION_LABELS))  # fmt: skip
+    case.satisfaction = result
+    return {"satisfaction": result}
+
+
+def _reopen(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
+    case.reopen_count += 1
+    case.mode, case.closed_at, case.resolved_at = Mode.NONE, None, None
+    case.accept_due = deadlines.due(case, Stage.ACCEPT, now)
+    case.resolve_due = None
+    return {}
+
+
+def _suspend(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
+    case.suspended_from, case.suspended_at = case.status, now
+    return {}
+
+
+def _resume(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
+    paused_from = case.suspended_at or now
+    cal = deadlines.calendar()
+    for stage in (Stage.ACKNOWLEDGE, Stage.RESOLVE):
+        due = getattr(case, f"{stage.value}_due")
+        if due is not None:
+            shifted = shift_for_pause(due, paused_from, now, cal,
+                                      working=deadlines.is_working(case, stage))  # fmt: skip
+            setattr(case, f"{stage.value}_due", shifted)
+    case.suspended_from, case.suspended_at = "", None
+    return {"paused_minutes": int((now - paused_from).total_seconds() // 60)}
+
+
+def _escalate(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
+    up = next_level(Level(case.level))
+    if up is None:
+        raise InvalidTransition("案件已在区级，无法再升级", hint="由区联勤指挥中心处置")
+    before = case.level
+    case.level = up
+    case.holder = center_for(case, up)
+    case.escalation_count += 1
+    return {"from_level": before, "to_level": up.value}
+
+
+def _count(name: str) -> Effect:
+    def effect(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
+        setattr(case, name, getattr(case, name) + 1)
+        return {}
+
+    return effect
+
+
+def _extend(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
+    try:
+        extra = parse_duration(str(p.get("by") or ""))
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="by", hint="如 by=3wd（3个工作日）或 by=48h") from None
+    current = case.resolve_due or now
+    case.resolve_due = add_duration(current, extra, deadlines.calendar())
+    case.extension_count += 1
+    return {"by": str(extra), "resolve_due": case.resolve_due.isoformat()}
+
+
+EFFECTS: dict[Action, Effect] = {
+    Action.ACCEPT: _accept,
+    Action.MERGE: _merge,
+    Action.HANDLE_ON_SITE: _on_site,
+    Action.DISPATCH: _dispatch,
+    Action.REASSIGN: _dispatch,
+    Action.ACKNOWLEDGE: _acknowledge,
+    Action.RETURN: _return,
+    Action.RESOLVE: _resolve,
+    Action.VERIFY: _verify,
+    Action.REWORK: _rework,
+    Action.CALLBACK: _callback,
+    Action.REOPEN: _reopen,
+    Action.SUSPEND: _suspend,
+    Action.RESUME: _resume,
+    Action.ESCALATE: _escalate,
+    Action.URGE: _count("urge_count"),
+    Action.SUPERVISE: _count("supervise_count"),
+    Action.EXTEND: _extend,
+}

@@ -1,0 +1,41 @@
+"""History, outbox and clock bookkeeping shared by every action."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from lianqin.cases import deadlines
+from lianqin.cases.access import Actor
+from lianqin.cases.clock import evaluate
+from lianqin.cases.models import Case, CaseEvent
+from lianqin.choices import Warning as WarningLevel
+from lianqin.jobs.outbox import emit
+
+
+def refresh(case: Case, now: datetime, *, restart: bool = True) -> WarningLevel:
+    """Restart the stage clock when the state changed; recompute the warning and the next
+    moment the sweeper must look at the case."""
+    if restart:
+        case.stage_started_at = now
+    clock = deadlines.running_clock(case)
+    case.stage = clock.stage.value if clock else ""
+    case.stage_due = clock.due if clock else None
+    warning, next_check = evaluate(clock, now, deadlines.calendar())
+    case.warning = warning
+    case.next_check_at = next_check
+    return warning
+
+
+def record(case: Case, actor: Actor, action: str, before: str, after: str, now: datetime,
+           note: str, data: dict[str, Any]) -> None:  # fmt: skip
+    """Append one history line (``seq`` = the case's version) and its outbox message."""
+    CaseEvent.objects.create(
+        case=case, seq=case.version, action=action, from_state=before, to_state=after, at=now,
+        actor_id=actor.person_id, actor_name=actor.name, actor_role=actor.role,
+        actor_level=actor.level, note=note, data=data,
+    )  # fmt: skip
+    emit(f"case.{action}", case, {
+        "number": case.number, "action": action, "from": before, "to": after,
+        "level": case.level, "warning": case.warning, "version": case.version,
+    }, now=now)  # fmt: skip

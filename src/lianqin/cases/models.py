@@ -1,0 +1,219 @@
+"""Cases, the reports that describe them, the work orders that dispatch them, and their
+immutable history.
+
+Only ``cases/actions.py`` writes these rows (the import contract and review keep it so).
+A report keeps its raw payload verbatim; ``(channel, external_id)`` is unique so that a
+replayed report finds the case it already made. The reporter's contact lives in its own
+table and is shown masked.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from lianqin.cases.masking import mask_id_number, mask_name, mask_phone
+from lianqin.cases.workflow import (
+    STATE_LABELS,
+    WORK_ORDER_STATE_LABELS,
+    Mode,
+    State,
+    WorkOrderState,
+)
+from lianqin.choices import (
+    CHANNEL_LABELS,
+    LEVEL_LABELS,
+    PRIORITY_LABELS,
+    ROLE_LABELS,
+    SATISFACTION_LABELS,
+    STAGE_LABELS,
+    WARNING_LABELS,
+    WORK_ORDER_ROLE_LABELS,
+    Level,
+    Priority,
+    Warning,
+    django_choices,
+)
+from lianqin.org.models import Category, Center, Community, Grid, Person, Street, Unit
+
+
+class ReporterContact(models.Model):
+    """Who reported: kept apart from the case, never shown in clear to the public."""
+
+    name = models.CharField("姓名", max_length=60, blank=True)
+    phone = models.CharField("电话", max_length=30, blank=True)
+    id_number = models.CharField("证件号", max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "诉求人联系方式"
+
+    def __str__(self) -> str:
+        return f"{self.masked_name} {self.masked_phone}".strip()
+
+    @property
+    def masked_name(self) -> str:
+        return mask_name(self.name)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+
+class Case(models.Model):
+    number = models.CharField("案件编号", max_length=24, unique=True)
+    title = models.CharField("标题", max_length=200)
+    description = models.TextField("描述", blank=True)
+    category = models.ForeignKey(Category, models.PROTECT, null=True, blank=True,
+                                 verbose_name="类别")  # fmt: skip
+    priority = models.CharField("优先级", max_length=10, choices=django_choices(PRIORITY_LABELS),
+                                default=Priority.NORMAL)  # fmt: skip
+    channel = models.CharField("首报渠道", max_length=20, choices=django_choices(CHANNEL_LABELS))
+    lon = models.FloatField("经度(WGS-84)", null=True, blank=True)
+    lat = models.FloatField("纬度(WGS-84)", null=True, blank=True)
+    address = models.CharField("地址", max_length=255, blank=True)
+    needs_location = models.BooleanField("待人工定位", default=False)
+    street = models.ForeignKey(Street, models.PROTECT, null=True, blank=True)
+    community = models.ForeignKey(Community, models.PROTECT, null=True, blank=True)
+    grid = models.ForeignKey(Grid, models.PROTECT, null=True, blank=True)
+    area_code = models.CharField("辖区编码", max_length=15, db_index=True)
+    level = models.CharField("当前层级", max_length=10, choices=django_choices(LEVEL_LABELS),
+                             default=Level.COMMUNITY)  # fmt: skip
+    holder = models.ForeignKey(Center, models.PROTECT, null=True, blank=True,
+                               verbose_name="承办中心")  # fmt: skip
+    assignee = models.ForeignKey(Person, models.SET_NULL, null=True, blank=True,
+                                 related_name="assigned_cases", verbose_name="责任网格员")  # fmt: skip
+    status = models.CharField("状态", max_length=20, choices=django_choices(STATE_LABELS),
+                              default=State.REPORTED, db_index=True)  # fmt: skip
+    mode = models.CharField("处置方式", max_length=12, default=Mode.NONE,
+                            choices=[(m.value, m.value) for m in Mode])  # fmt: skip
+    suspended_from = models.CharField(max_length=20, blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    merged_into = models.ForeignKey("self", models.PROTECT, null=True, blank=True,
+                                    related_name="merged_cases")  # fmt: skip
+    created_at = models.DateTimeField("创建时间", db_index=True)
+    updated_at = models.DateTimeField("更新时间")
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    stage = models.CharField("计时环节", max_length=12, blank=True,
+                             choices=django_choices(STAGE_LABELS))  # fmt: skip
+    stage_started_at = models.DateTimeField(null=True, blank=True)
+    stage_due = models.DateTimeField("当前环节时限", null=True, blank=True, db_index=True)
+    accept_due = models.DateTimeField(null=True, blank=True)
+    acknowledge_due = models.DateTimeField(null=True, blank=True)
+    resolve_due = models.DateTimeField(null=True, blank=True)
+    verify_due = models.DateTimeField(null=True, blank=True)
+    callback_due = models.DateTimeField(null=True, blank=True)
+    warning = models.CharField("预警", max_length=10, choices=django_choices(WARNING_LABELS),
+                               default=Warning.NORMAL, db_index=True)  # fmt: skip
+    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    report_count = models.PositiveIntegerField("报件数", default=1)
+    rework_count = models.PositiveIntegerField("返工次数", default=0)
+    urge_count = models.PositiveIntegerField("催办次数", default=0)
+    supervise_count = models.PositiveIntegerField("督办次数", default=0)
+    extension_count = models.PositiveIntegerField("延期次数", default=0)
+    escalation_count = models.PositiveIntegerField("升级次数", default=0)
+    return_count = models.PositiveIntegerField("退单次数", default=0)
+    reopen_count = models.PositiveIntegerField("重启次数", default=0)
+    satisfaction = models.CharField("满意度", max_length=20, blank=True,
+                                    choices=django_choices(SATISFACTION_LABELS))  # fmt: skip
+    version = models.PositiveIntegerField("版本", default=1)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "案件"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "warning"]),
+                   models.Index(fields=["area_code", "status"])]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class Report(models.Model):
+    """One input from one channel, kept verbatim; many reports may describe one case."""
+
+    channel = models.CharField("渠道", max_length=20, choices=django_choices(CHANNEL_LABELS))
+    external_id = models.CharField("来源编号", max_length=100)
+    case = models.ForeignKey(Case, models.PROTECT, null=True, blank=True, related_name="reports")
+    received_at = models.DateTimeField("接收时间")
+    reported_at = models.DateTimeField("上报时间", null=True, blank=True)
+    content_type = models.CharField(max_length=60, default="application/json")
+    raw = models.TextField("原始报文")
+    title = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    lat = models.FloatField(null=True, blank=True)
+    address = models.CharField(max_length=255, blank=True)
+    reporter = models.ForeignKey(ReporterContact, models.PROTECT, null=True, blank=True)
+    submitted_by = models.ForeignKey(Person, models.SET_NULL, null=True, blank=True,
+                                     related_name="+")  # fmt: skip
+
+    class Meta:
+        verbose_name = verbose_name_plural = "报件"
+        constraints = [models.UniqueConstraint(fields=["channel", "external_id"],
+                                               name="report_channel_external_id_unique")]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.external_id}"
+
+
+class WorkOrder(models.Model):
+    """One dispatch of a case to one unit, as lead (主办) or assisting (协办)."""
+
+    case = models.ForeignKey(Case, models.PROTECT, related_name="work_orders")
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="work_orders")
+    role = models.CharField("承办方式", max_length=10, choices=django_choices(WORK_ORDER_ROLE_LABELS))
+    state = models.CharField("状态", max_length=15, choices=django_choices(WORK_ORDER_STATE_LABELS),
+                             default=WorkOrderState.PENDING, db_index=True)  # fmt: skip
+    dispatched_at = models.DateTimeField("派单时间")
+    acknowledge_due = models.DateTimeField("签收时限", null=True, blank=True)
+    due_at = models.DateTimeField("办理时限", null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    reply = models.TextField("答复", blank=True)
+    return_reason = models.TextField("退单理由", blank=True)
+    dispatched_by = models.ForeignKey(Person, models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "工单"
+        ordering = ["case", "role", "id"]
+
+
+class CaseEvent(models.Model):
+    """One line of a case's history: appended, never edited or deleted."""
+
+    case = models.ForeignKey(Case, models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    action = models.CharField("动作", max_length=30)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    at = models.DateTimeField("时间")
+    actor = models.ForeignKey(Person, models.SET_NULL, null=True, related_name="+")
+    actor_name = models.CharField(max_length=60, blank=True)
+    actor_role = models.CharField(max_length=20, choices=django_choices(ROLE_LABELS))
+    actor_level = models.CharField(max_length=10, choices=django_choices(LEVEL_LABELS))
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "案件历史"
+        ordering = ["case", "seq"]
+        constraints = [models.UniqueConstraint(fields=["case", "seq"], name="case_event_seq_unique")]
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.pk is not None:
+            raise RuntimeError("case history is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("case history is append-only")
+
+
+class CaseCounter(models.Model):
+    """The last sequence number issued per district and day (for ``320111-20261128-000123``)."""
+
+    prefix = models.CharField(max_length=16, primary_key=True)
+    last = models.PositiveIntegerField(default=0)

@@ -1,0 +1,48 @@
+"""Where Lianqin keeps its data and which database it uses, from ``LIANQIN_*`` variables.
+
+Read by settings and by the CLI before Django starts, so it imports no Django.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+
+def data_dir() -> Path:
+    """``LIANQIN_DATA_DIR`` or the user's data folder; created on first use."""
+    path = Path(os.environ.get("LIANQIN_DATA_DIR") or user_data_dir("lianqin", appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_url() -> str:
+    """``LIANQIN_DATABASE_URL``, or the embedded SQLite file in the data directory."""
+    url = os.environ.get("LIANQIN_DATABASE_URL", "").strip()
+    return url or f"sqlite:///{data_dir() / 'lianqin.sqlite3'}"
+
+
+def secret_key() -> str:
+    """``LIANQIN_SECRET_KEY``, else a random key kept (mode 600) in the data directory."""
+    key = os.environ.get("LIANQIN_SECRET_KEY")
+    if key:
+        return key
+    path = data_dir() / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def env_flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [v.strip() for v in os.environ.get(name, default).split(",") if v.strip()]

@@ -1,0 +1,17 @@
+"""URL map: the admin, the API (with its OpenAPI docs at /api/docs) and the console."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from lianqin.api.app import api
+
+admin.site.site_header = "联勤指挥平台 · 管理后台"
+admin.site.site_title = "联勤"
+admin.site.index_title = "区联勤指挥中心"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("lianqin.console.urls")),
+]

@@ -1,0 +1,98 @@
+"""The ``lianqin`` command as a user runs it: a fresh data directory, real processes.
+
+Runs against the embedded SQLite file, and, when ``LIANQIN_DATABASE_URL`` points at
+PostgreSQL, against a throw-away PostgreSQL database as well.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+TAXONOMY = Path(__file__).resolve().parents[3] / "shared" / "data" / "tipdm2020" / "taxonomy.csv"
+
+
+def _backends() -> list[str]:
+    url = os.environ.get("LIANQIN_DATABASE_URL", "")
+    return ["postgresql"] if url.startswith("postgres") else ["sqlite"]
+
+
+@pytest.fixture(params=_backends())
+def env(request, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "LIANQIN_DATABASE_URL"}
+    env["LIANQIN_DATA_DIR"] = str(tmp_path)
+    env["COLUMNS"] = "200"
+    if request.param == "postgresql":
+        import psycopg
+
+        base = os.environ["LIANQIN_DATABASE_URL"].rsplit("/", 1)[0]
+        name = f"lianqin_cli_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        env["LIANQIN_DATABASE_URL"] = f"{base}/{name}"
+        yield env
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        yield env
+
+
+def lianqin(env, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", "lianqin.cli", *args], env=env, capture_output=True,
+                          text=True, timeout=300, check=False)  # fmt: skip
+    if check and proc.returncode != 0:
+        raise AssertionError(f"lianqin {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def test_init_import_createuser_status(env, tmp_path):
+    out = lianqin(env, "init", "--password", "Lianqin-Admin-2026").stdout
+    assert "已创建管理员" in out
+    again = lianqin(env, "init", "--password", "Lianqin-Admin-2026").stdout
+    assert "已存在" in again
+    if TAXONOMY.exists():
+        res = lianqin(env, "import-categories", str(TAXONOMY)).stdout
+        assert "一级 15" in res and "三级 517" in res
+    grids = tmp_path / "grids.geojson"
+    square = [[118.6, 32.0], [118.61, 32.0], [118.61, 32.01], [118.6, 32.01], [118.6, 32.0]]
+    features = [
+        {"type": "Feature", "properties": {"code": code, "name": name},
+         "geometry": {"type": "Polygon", "coordinates": [square]}}
+        for code, name in [("320111001", "江浦街道"), ("320111001001", "文德社区"),
+                           ("320111001001001", "文德社区第1网格")]
+    ]  # fmt: skip
+    grids.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    assert "校验通过" in lianqin(env, "import-grids", str(grids), "--dry-run").stdout
+    assert "网格 1" in lianqin(env, "import-grids", str(grids), "--district-name", "浦口区").stdout
+    made = lianqin(env, "createuser", "ws1", "--role", "dispatcher", "--scope", "320111001001",
+                   "--password", "Duty-Officer-2026").stdout  # fmt: skip
+    assert "已创建" in made
+    key = lianqin(env, "createuser", "sys12345", "--role", "system", "--api-key").stdout
+    assert "lq_" in key
+    status = json.loads(lianqin(env, "status", "--json").stdout)
+    assert status["counts"]["grids"] == 1 and status["counts"]["centers"] == 3
+    assert status["district"] == ["浦口区"]
+
+
+def test_errors_are_one_clear_line_and_exit_nonzero(env, tmp_path):
+    bad = tmp_path / "bad.geojson"
+    bad.write_text('{"type": "FeatureCollection", "features": [{"properties": {"code": "12"}}]}')
+    res = lianqin(env, "import-grids", str(bad), check=False)
+    assert res.returncode == 2 and "编码" in res.stderr and "提示" in res.stderr
+    res = lianqin(env, "import-grids", str(tmp_path / "missing.geojson"), check=False)
+    assert res.returncode == 2 and "读不了文件" in res.stderr
+    res = lianqin(env, "createuser", "x", "--role", "pilot", "--password", "Abcdefg-123", check=False)
+    assert res.returncode == 2 and "未知角色" in res.stderr
+
+
+def test_help_on_every_command(env):
+    for command in ["init", "demo", "serve", "worker", "import-grids", "import-categories",
+                    "createuser", "status"]:  # fmt: skip
+        res = lianqin(env, command, "--help")
+        assert "Usage" in res.stdout, command
