@@ -13,7 +13,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -28,7 +28,9 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{platform.node()} · {cpu} · {os.cpu_count()} cores · Python {platform.python_version()}"
+    return (
+        f"{platform.node()} · {cpu} · {os.cpu_count()} cores · Python {platform.python_version()}"
+    )
 
 
 def baseline_inserts(n: int, directory: Path) -> float:
@@ -73,8 +75,13 @@ def main() -> None:
     demo = time.perf_counter() - start
     rows.append(("demo build, total", f"{demo:.1f} s", "goal < 60 s"))
     rows.append(("  geography + people", f"{timings['geography_people']:.1f} s", ""))
-    rows.append(("  history", f"{timings['history']:.1f} s",
-                 f"{timings['cases']} cases, {timings['actions']} actions"))  # fmt: skip
+    rows.append(
+        (
+            "  history",
+            f"{timings['history']:.1f} s",
+            f"{timings['cases']} cases, {timings['actions']} actions",
+        )
+    )
     _ = DEMO_PASSWORD
 
     base = baseline_inserts(2000, tmp)
@@ -87,18 +94,32 @@ def main() -> None:
     numbers = []
     for i in range(n):
         _code, lon, lat = rng.choice(grids)
-        case, _ = actions.create_case(system, actions.NewReport(
-            channel="portal", external_id=f"BENCH-{i}", title="路灯不亮", lon=lon, lat=lat))  # fmt: skip
+        case, _ = actions.create_case(
+            system,
+            actions.NewReport(
+                channel="portal", external_id=f"BENCH-{i}", title="路灯不亮", lon=lon, lat=lat
+            ),
+        )
         numbers.append(case.number)
     rate = n / (time.perf_counter() - start)
-    rows.append(("create_case (locate, number, deadlines, history, outbox)", f"{rate:,.0f} /s",
-                 f"{rate / base:.2f}× baseline"))  # fmt: skip
+    rows.append(
+        (
+            "create_case (locate, number, deadlines, history, outbox)",
+            f"{rate:,.0f} /s",
+            f"{rate / base:.2f}× baseline",
+        )
+    )
     start = time.perf_counter()
     for number in numbers:
         actions.perform(system, number, "accept")
     rate = n / (time.perf_counter() - start)
-    rows.append(("perform accept (lock, gate, table, history, outbox)", f"{rate:,.0f} /s",
-                 f"{rate / base:.2f}× baseline"))  # fmt: skip
+    rows.append(
+        (
+            "perform accept (lock, gate, table, history, outbox)",
+            f"{rate:,.0f} /s",
+            f"{rate / base:.2f}× baseline",
+        )
+    )
 
     index = grid_index()
     points = [(rng.uniform(118.45, 118.80), rng.uniform(31.92, 32.20)) for _ in range(20000)]
@@ -110,15 +131,28 @@ def main() -> None:
     start = time.perf_counter()
     for lon, lat in points[:2000]:
         for i, (x0, y0, x1, y1) in enumerate(boxes):
-            if x0 <= lon <= x1 and y0 <= lat <= y1 and index.geoms[i].covers(__import__("shapely").Point(lon, lat)):
+            if (
+                x0 <= lon <= x1
+                and y0 <= lat <= y1
+                and index.geoms[i].covers(__import__("shapely").Point(lon, lat))
+            ):
                 break
     scan = 2000 / (time.perf_counter() - start)
-    rows.append(("point → grid, linear scan over bounding boxes (baseline)", f"{scan:,.0f} /s", "1.00×"))
-    rows.append(("point → grid, STRtree (719 grids)", f"{tree:,.0f} /s", f"{tree / scan:.1f}× baseline"))
+    rows.append(
+        ("point → grid, linear scan over bounding boxes (baseline)", f"{scan:,.0f} /s", "1.00×")
+    )
+    rows.append(
+        ("point → grid, STRtree (719 grids)", f"{tree:,.0f} /s", f"{tree / scan:.1f}× baseline")
+    )
 
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    out = [f"\n## {stamp}\n", f"Machine: {machine()}  ", f"Database: SQLite (embedded), {tmp}\n",
-           "| measure | figure | ratio / note |", "|---|---|---|"]  # fmt: skip
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    out = [
+        f"\n## {stamp}\n",
+        f"Machine: {machine()}  ",
+        f"Database: SQLite (embedded), {tmp}\n",
+        "| measure | figure | ratio / note |",
+        "|---|---|---|",
+    ]
     out += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     text = "\n".join(out) + "\n"
     with open(HERE / "results.md", "a", encoding="utf-8") as fh:

@@ -111,7 +111,7 @@ PRIORITY_LABELS = {
 }
 
 
-class Warning(StrEnum):  # noqa: A001 - the glossary's word; never used as the builtin
+class Warning(StrEnum):
     NORMAL = "normal"
     YELLOW = "yellow"
     RED = "red"

@@ -16,8 +16,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-app = typer.Typer(help="联勤指挥平台 Lianqin — 网格化社会治理大联勤", no_args_is_help=True,
-                  pretty_exceptions_enable=False)  # fmt: skip
+app = typer.Typer(
+    help="联勤指挥平台 Lianqin — 网格化社会治理大联勤",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 console = Console()
 err = Console(stderr=True)
 
@@ -54,7 +57,9 @@ def describe_database() -> str:
 @app.command()
 def init(
     username: Annotated[str, typer.Option(help="首个管理员用户名")] = "admin",
-    password: Annotated[str | None, typer.Option(help="管理员密码（不填则交互输入，或读 LIANQIN_ADMIN_PASSWORD）")] = None,
+    password: Annotated[
+        str | None, typer.Option(help="管理员密码（不填则交互输入，或读 LIANQIN_ADMIN_PASSWORD）")
+    ] = None,
 ) -> None:
     """建库、迁移、载入默认派单目录和参勤单位、创建首个管理员。"""
     setup()
@@ -63,8 +68,10 @@ def init(
 
     migrate()
     counts = load_defaults()
-    console.print(f"默认数据：时限策略 {counts['policies']} 新增，参勤单位 {counts['units']}，"
-                  f"派单目录 {counts['categories']} 条")  # fmt: skip
+    console.print(
+        f"默认数据：时限策略 {counts['policies']} 新增，参勤单位 {counts['units']}，"
+        f"派单目录 {counts['categories']} 条"
+    )
     if Person.objects.filter(username=username).exists():
         console.print(f"管理员 {username} 已存在，未改动")
         return
@@ -107,7 +114,9 @@ def demo(
 def serve(
     host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="端口")] = 8000,
-    no_sweeper: Annotated[bool, typer.Option("--no-sweeper", help="不在本进程运行后台循环")] = False,
+    no_sweeper: Annotated[
+        bool, typer.Option("--no-sweeper", help="不在本进程运行后台循环")
+    ] = False,
 ) -> None:
     """启动 Web 服务（uvicorn）和内嵌后台循环（时限预警、发件箱投递）。"""
     setup()
@@ -125,10 +134,17 @@ def _serve(host: str, port: int, *, sweeper: bool) -> None:
     stop = threading.Event()
     if sweeper:
         threading.Thread(target=run_loop, args=(stop,), name="sweeper", daemon=True).start()
-    console.print(f"[bold green]联勤指挥平台已启动[/bold green]  http://{host}:{port}/  "
-                  f"管理后台 /admin/  接口文档 /api/docs   (Ctrl+C 停止)")  # fmt: skip
-    config = uvicorn.Config("lianqin.asgi:application", host=host, port=port,
-                            timeout_graceful_shutdown=3, log_level="info")  # fmt: skip
+    console.print(
+        f"[bold green]联勤指挥平台已启动[/bold green]  http://{host}:{port}/  "
+        f"管理后台 /admin/  接口文档 /api/docs   (Ctrl+C 停止)"
+    )
+    config = uvicorn.Config(
+        "lianqin.asgi:application",
+        host=host,
+        port=port,
+        timeout_graceful_shutdown=3,
+        log_level="info",
+    )
     try:
         uvicorn.Server(config).run()
     finally:
@@ -149,8 +165,10 @@ def worker(
 
     if once:
         result = sweep_once()
-        console.print(f"检查预警 {result.warnings_checked}，变化 {result.warnings_changed}，"
-                      f"投递 {result.delivered}，失败 {result.failed}")  # fmt: skip
+        console.print(
+            f"检查预警 {result.warnings_checked}，变化 {result.warnings_changed}，"
+            f"投递 {result.delivered}，失败 {result.failed}"
+        )
         return
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -161,7 +179,10 @@ def worker(
 
 @app.command("import-grids")
 def import_grids(
-    file: Annotated[Path, typer.Argument(help="GeoJSON FeatureCollection：街道/社区/网格，properties 含 code、name")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="GeoJSON FeatureCollection：街道/社区/网格，properties 含 code、name"),
+    ],
     district_name: Annotated[str, typer.Option(help="区名称（区不存在时用）")] = "",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只校验，不写入")] = False,
 ) -> None:
@@ -172,20 +193,33 @@ def import_grids(
 
     migrate(verbose=False)
     try:
-        counts = import_geojson(file.read_text(encoding="utf-8"), source=str(file),
-                                district_name=district_name, dry_run=dry_run)  # fmt: skip
+        counts = import_geojson(
+            file.read_text(encoding="utf-8"),
+            source=str(file),
+            district_name=district_name,
+            dry_run=dry_run,
+        )
     except OSError as exc:
         fail(f"读不了文件 {file}：{exc.strerror}", "检查路径和权限")
     except LianqinError as exc:
         fail(exc.message, exc.hint)
     verb = "校验通过（未写入）" if dry_run else "已导入"
-    console.print(f"{verb}：街道 {counts['street']}，社区/村 {counts['community']}，网格 {counts['grid']}")
+    console.print(
+        f"{verb}：街道 {counts['street']}，社区/村 {counts['community']}，网格 {counts['grid']}"
+    )
 
 
 @app.command("import-categories")
 def import_categories(
-    file: Annotated[Path, typer.Argument(help="派单目录 CSV：一级分类,二级分类,三级分类[,编码,优先级,时限,主办单位,协办单位,关键词]")],
-    units: Annotated[Path | None, typer.Option(help="参勤单位 CSV（code,name,kind,short_name）")] = None,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="派单目录 CSV：一级分类,二级分类,三级分类[,编码,优先级,时限,主办单位,协办单位,关键词]"
+        ),
+    ],
+    units: Annotated[
+        Path | None, typer.Option(help="参勤单位 CSV（code,name,kind,short_name）")
+    ] = None,
 ) -> None:
     """导入派单目录（可重复导入：编码相同则更新）。"""
     setup()
@@ -199,8 +233,9 @@ def import_categories(
         if units is not None:
             load_units(parse_units_csv(units.read_text(encoding="utf-8-sig"), source=str(units)))
         known = set(Unit.objects.values_list("code", flat=True))
-        rows = parse_catalogue_csv(file.read_text(encoding="utf-8-sig"), source=str(file),
-                                   known_units=known)  # fmt: skip
+        rows = parse_catalogue_csv(
+            file.read_text(encoding="utf-8-sig"), source=str(file), known_units=known
+        )
     except OSError as exc:
         fail(f"读不了文件：{exc}", "检查路径和权限")
     except CatalogueError as exc:
@@ -213,12 +248,19 @@ def import_categories(
 @app.command()
 def createuser(
     username: Annotated[str, typer.Argument(help="用户名")],
-    role: Annotated[str, typer.Option(help="dispatcher, duty_leader, grid_worker, unit_handler, unit_leader, inspector, callback_staff, leader, admin, system")],
+    role: Annotated[
+        str,
+        typer.Option(
+            help="dispatcher, duty_leader, grid_worker, unit_handler, unit_leader, inspector, callback_staff, leader, admin, system"
+        ),
+    ],
     scope: Annotated[str, typer.Option(help="辖区编码：区6位/街道9位/社区12位/网格15位")] = "",
     unit: Annotated[str, typer.Option(help="参勤单位编码（单位角色必填）")] = "",
     name: Annotated[str, typer.Option(help="姓名")] = "",
     password: Annotated[str | None, typer.Option(help="密码（不填则交互输入）")] = None,
-    api_key: Annotated[bool, typer.Option("--api-key", help="同时签发 API 密钥（系统对接用）")] = False,
+    api_key: Annotated[
+        bool, typer.Option("--api-key", help="同时签发 API 密钥（系统对接用）")
+    ] = False,
 ) -> None:
     """创建人员账号（角色 + 辖区或单位），可签发 API 密钥。"""
     setup()
@@ -230,18 +272,23 @@ def createuser(
             fail("未提供密码", "加 --password，或系统账号加 --api-key")
         password = typer.prompt("密码", hide_input=True, confirmation_prompt=True)
     try:
-        person, raw_key = create_person(username, password, role=role, scope=scope, unit=unit,
-                                        name=name, issue_key=api_key)  # fmt: skip
+        person, raw_key = create_person(
+            username, password, role=role, scope=scope, unit=unit, name=name, issue_key=api_key
+        )
     except LianqinError as exc:
         fail(exc.message, exc.hint)
-    console.print(f"[green]已创建[/green] {person.username}（{person.get_role_display()}，"
-                  f"{person.scope_code or person.unit or '全区'}）")  # fmt: skip
+    console.print(
+        f"[green]已创建[/green] {person.username}（{person.get_role_display()}，"
+        f"{person.scope_code or person.unit or '全区'}）"
+    )
     if raw_key:
         console.print(f"API 密钥（只显示这一次）：{raw_key}")
 
 
 @app.command()
-def status(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON，供脚本使用")] = False) -> None:
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON，供脚本使用")] = False,
+) -> None:
     """数据库、各级数量、网格员、各状态在办案件、预警、后台循环心跳。"""
     setup()
     from lianqin.status import collect

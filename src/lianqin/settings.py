@@ -61,7 +61,7 @@ ASGI_APPLICATION = "lianqin.asgi.application"
 
 def _database() -> dict:
     """SQLite: WAL, synchronous=FULL, IMMEDIATE transactions; PostgreSQL via psycopg 3."""
-    db = dj_database_url.parse(conf.database_url(), conn_max_age=0)
+    db: dict = dict(dj_database_url.parse(conf.database_url(), conn_max_age=0))
     if db["ENGINE"] == "django.db.backends.sqlite3":
         db["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
@@ -85,11 +85,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.Person"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 8}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]  # fmt: skip
+]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

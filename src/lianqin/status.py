@@ -24,10 +24,15 @@ def collect(database: str) -> dict[str, Any]:
     open_q = Case.objects.filter(status__in=list(OPEN))
     warnings = dict(open_q.values_list("warning").annotate(n=Count("id")))
     beats = [
-        {"name": b.name, "beat_at": b.beat_at, "age_seconds": int((now - b.beat_at).total_seconds()),
-         "alive": (now - b.beat_at).total_seconds() < STALE_SECONDS, **b.info}
+        {
+            "name": b.name,
+            "beat_at": b.beat_at,
+            "age_seconds": int((now - b.beat_at).total_seconds()),
+            "alive": (now - b.beat_at).total_seconds() < STALE_SECONDS,
+            **b.info,
+        }
         for b in Heartbeat.objects.order_by("-beat_at")[:10]
-    ]  # fmt: skip
+    ]
     return {
         "database": database,
         "district": [d.name for d in District.objects.all()],
@@ -51,19 +56,25 @@ def collect(database: str) -> dict[str, Any]:
 
 
 def render(data: dict[str, Any], console: Console) -> None:
-    console.print(f"[bold]数据库[/bold] {data['database']}    区：{'、'.join(data['district']) or '（未建立）'}")
+    console.print(
+        f"[bold]数据库[/bold] {data['database']}    区：{'、'.join(data['district']) or '（未建立）'}"
+    )
     c = data["counts"]
-    console.print(f"街道 {c['streets']}  社区/村 {c['communities']}（村 {c['rural_communities']}）  "
-                  f"网格 {c['grids']}  指挥中心/分中心/工作站 {c['centers']}  参勤单位 {c['units']}  "
-                  f"网格员 {c['grid_workers']}  人员 {c['people']}  案件 {c['cases']}")  # fmt: skip
+    console.print(
+        f"街道 {c['streets']}  社区/村 {c['communities']}（村 {c['rural_communities']}）  "
+        f"网格 {c['grids']}  指挥中心/分中心/工作站 {c['centers']}  参勤单位 {c['units']}  "
+        f"网格员 {c['grid_workers']}  人员 {c['people']}  案件 {c['cases']}"
+    )
     table = Table(title="案件状态")
     table.add_column("状态")
     table.add_column("数量", justify="right")
     for code, n in data["all_by_state"].items():
         table.add_row(STATE_LABELS[State(code)].zh, str(n))
     console.print(table)
-    console.print("在办预警：" + "  ".join(
-        f"{WARNING_LABELS[Warning(k)].zh} {v}" for k, v in data["warnings"].items()))  # fmt: skip
+    console.print(
+        "在办预警："
+        + "  ".join(f"{WARNING_LABELS[Warning(k)].zh} {v}" for k, v in data["warnings"].items())
+    )
     console.print(f"发件箱待投递 {data['outbox_pending']}")
     if not data["background_loops"]:
         console.print("[yellow]后台循环：从未运行[/yellow]（lianqin serve 或 lianqin worker）")

@@ -27,7 +27,10 @@ def login(client: Client, world, name: str) -> Client:
 
 def test_openapi_and_docs_are_served(client):
     spec = client.get("/api/openapi.json").json()
-    assert "/api/v1/cases" in spec["paths"] and "/api/v1/cases/{number}/actions/{action}" in spec["paths"]
+    assert (
+        "/api/v1/cases" in spec["paths"]
+        and "/api/v1/cases/{number}/actions/{action}" in spec["paths"]
+    )
     assert client.get("/api/docs").status_code == 200
 
 
@@ -37,9 +40,14 @@ def test_anonymous_is_refused_with_a_hint(client, world):
 
 
 def test_create_with_api_key_is_idempotent_and_masks_reporter(client, world, key):
-    body = {"channel": "hotline_12345", "external_id": "GD20261128001", "title": "噪音扰民",
-            "lon": world.grid_point(0)[0], "lat": world.grid_point(0)[1],
-            "reporter": {"name": "李四", "phone": "13912345678"}}  # fmt: skip
+    body = {
+        "channel": "hotline_12345",
+        "external_id": "GD20261128001",
+        "title": "噪音扰民",
+        "lon": world.grid_point(0)[0],
+        "lat": world.grid_point(0)[1],
+        "reporter": {"name": "李四", "phone": "13912345678"},
+    }
     first = post(client, "/api/v1/cases", body, HTTP_X_API_KEY=key)
     assert first.status_code == 201, first.content
     again = post(client, "/api/v1/cases", body, HTTP_X_API_KEY=key)
@@ -108,7 +116,9 @@ def test_unit_works_its_order_through_the_api(client, world):
     login(client, world, "community_a1")
     post(client, f"/api/v1/cases/{case.number}/actions/accept", {})
     login(client, world, "street_a")
-    res = post(client, f"/api/v1/cases/{case.number}/actions/dispatch", {"lead": "cg", "assist": ["hb"]})
+    res = post(
+        client, f"/api/v1/cases/{case.number}/actions/dispatch", {"lead": "cg", "assist": ["hb"]}
+    )
     assert res.status_code == 200, res.content
     orders = {o["unit"]: o for o in res.json()["work_orders"]}
     login(client, world, "hb_handler")
@@ -116,7 +126,10 @@ def test_unit_works_its_order_through_the_api(client, world):
     url = f"/api/v1/cases/{case.number}/work-orders/{orders['hb']['id']}/acknowledge"
     assert post(client, url, {}).json()["state"] == "acknowledged"
     login(client, world, "cg_handler")
-    assert post(client, f"/api/v1/cases/{case.number}/actions/acknowledge", {}).json()["status"] == "in_progress"
+    assert (
+        post(client, f"/api/v1/cases/{case.number}/actions/acknowledge", {}).json()["status"]
+        == "in_progress"
+    )
 
 
 def test_reference_endpoints(client, world):

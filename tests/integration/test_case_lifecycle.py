@@ -22,7 +22,9 @@ def test_new_case_is_placed_numbered_and_clocked(world):
     assert case.grid == world.grids[1] and case.community == world.communities[0]
     assert case.street == world.streets[0] and case.area_code == world.grids[1].code
     assert case.level == "grid" and case.holder.region_code == world.communities[0].code
-    assert case.status == "reported" and case.stage == "accept" and case.accept_due > case.created_at
+    assert (
+        case.status == "reported" and case.stage == "accept" and case.accept_due > case.created_at
+    )
     assert case.events.count() == 1 and OutboxMessage.objects.filter(case=case).count() == 1
     report_row = case.reports.get()
     assert report_row.reporter.masked_phone == "138****5678"
@@ -46,8 +48,15 @@ def test_on_site_life_to_archive(world):
         case = act(world, who, case, action, **kw)
     assert case.status == "archived" and case.satisfaction == "satisfied"
     events = list(case.events.order_by("seq").values_list("seq", "action"))
-    assert [a for _, a in events] == ["create", "accept", "handle_on_site", "resolve", "verify",
-                                      "callback", "archive"]  # fmt: skip
+    assert [a for _, a in events] == [
+        "create",
+        "accept",
+        "handle_on_site",
+        "resolve",
+        "verify",
+        "callback",
+        "archive",
+    ]
     assert [s for s, _ in events] == list(range(1, 8)) and case.version == 7
     assert case.events.get(action="resolve").data["evidence"] == ["photo://1"]
 
@@ -64,7 +73,9 @@ def test_dispatched_life_with_assisting_unit_return_and_rework(world):
     case = act(world, "scjg_handler", case, "acknowledge")
     hb = orders["hb"]
     actions.work_order_event(world.actor("hb_handler"), case.number, hb.pk, "acknowledge")
-    actions.work_order_event(world.actor("hb_handler"), case.number, hb.pk, "reply", note="已检测噪声")
+    actions.work_order_event(
+        world.actor("hb_handler"), case.number, hb.pk, "reply", note="已检测噪声"
+    )
     case = act(world, "scjg_handler", case, "resolve", note="已责令整改")
     resolve = case.events.get(action="resolve")
     assert resolve.data["assist_replies"][0]["reply"] == "已检测噪声"
@@ -123,7 +134,9 @@ def test_suspend_and_resume_move_the_deadline(world):
     t0 = timezone.now()
     case = act(world, "community_a1", new_case(world), "accept", now=t0)
     due = case.resolve_due
-    case = act(world, "street_leader_a", case, "suspend", note="等待天气", now=t0 + timedelta(hours=1))
+    case = act(
+        world, "street_leader_a", case, "suspend", note="等待天气", now=t0 + timedelta(hours=1)
+    )
     assert case.status == "suspended" and case.suspended_from == "accepted"
     case = act(world, "street_leader_a", case, "resume", now=t0 + timedelta(days=3))
     assert case.status == "accepted" and case.resolve_due > due
@@ -140,19 +153,29 @@ def test_extend_needs_a_reason_and_moves_resolve_due(world):
 
 def test_callback_unsatisfied_then_reopen_and_accept_again(world):
     case = new_case(world)
-    for who, action, kw in [("community_a1", "accept", {}), ("grid_worker_a1", "handle_on_site", {}),
-                            ("grid_worker_a1", "resolve", {}), ("inspector", "verify", {}),
-                            ("callback", "callback", {"satisfaction": "unsatisfied"}),
-                            ("callback", "reopen", {"note": "问题未解决"}),
-                            ("community_a1", "accept", {})]:  # fmt: skip
+    for who, action, kw in [
+        ("community_a1", "accept", {}),
+        ("grid_worker_a1", "handle_on_site", {}),
+        ("grid_worker_a1", "resolve", {}),
+        ("inspector", "verify", {}),
+        ("callback", "callback", {"satisfaction": "unsatisfied"}),
+        ("callback", "reopen", {"note": "问题未解决"}),
+        ("community_a1", "accept", {}),
+    ]:
         case = act(world, who, case, action, **kw)
     assert case.status == "accepted" and case.reopen_count == 1 and case.stage == "resolve"
 
 
 @pytest.mark.parametrize(
     ("who", "error"),
-    [("street_b", NotFound), ("community_b1", NotFound), ("grid_worker_b1", NotFound),
-     ("cg_handler", NotFound), ("leader", Forbidden), ("grid_worker_a1", Forbidden)],
+    [
+        ("street_b", NotFound),
+        ("community_b1", NotFound),
+        ("grid_worker_b1", NotFound),
+        ("cg_handler", NotFound),
+        ("leader", Forbidden),
+        ("grid_worker_a1", Forbidden),
+    ],
 )
 def test_who_may_not_accept(world, who, error):
     case = new_case(world)
@@ -188,9 +211,14 @@ def test_unit_acts_only_on_its_lead_order(world):
 
 def test_bad_input_is_refused_clearly(world):
     actor = world.actor("system")
-    for bad, field in [({"channel": "fax"}, "channel"), ({"title": " "}, "title"),
-                       ({"priority": "asap"}, "priority"), ({"category_code": "zz"}, "category"),
-                       ({"grid_code": "999"}, "grid"), ({"lat": None}, "lon")]:  # fmt: skip
+    for bad, field in [
+        ({"channel": "fax"}, "channel"),
+        ({"title": " "}, "title"),
+        ({"priority": "asap"}, "priority"),
+        ({"category_code": "zz"}, "category"),
+        ({"grid_code": "999"}, "grid"),
+        ({"lat": None}, "lon"),
+    ]:
         with pytest.raises(InvalidInput) as info:
             actions.create_case(actor, report(world, **bad))
         assert info.value.field == field and info.value.hint

@@ -44,8 +44,14 @@ def env(request, tmp_path):
 
 
 def lianqin(env, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "lianqin.cli", *args], env=env, capture_output=True,
-                          text=True, timeout=300, check=False)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "lianqin.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"lianqin {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
     return proc
@@ -62,16 +68,33 @@ def test_init_import_createuser_status(env, tmp_path):
     grids = tmp_path / "grids.geojson"
     square = [[118.6, 32.0], [118.61, 32.0], [118.61, 32.01], [118.6, 32.01], [118.6, 32.0]]
     features = [
-        {"type": "Feature", "properties": {"code": code, "name": name},
-         "geometry": {"type": "Polygon", "coordinates": [square]}}
-        for code, name in [("320111001", "江浦街道"), ("320111001001", "文德社区"),
-                           ("320111001001001", "文德社区第1网格")]
-    ]  # fmt: skip
-    grids.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+        {
+            "type": "Feature",
+            "properties": {"code": code, "name": name},
+            "geometry": {"type": "Polygon", "coordinates": [square]},
+        }
+        for code, name in [
+            ("320111001", "江浦街道"),
+            ("320111001001", "文德社区"),
+            ("320111001001001", "文德社区第1网格"),
+        ]
+    ]
+    grids.write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
+    )
     assert "校验通过" in lianqin(env, "import-grids", str(grids), "--dry-run").stdout
     assert "网格 1" in lianqin(env, "import-grids", str(grids), "--district-name", "浦口区").stdout
-    made = lianqin(env, "createuser", "ws1", "--role", "dispatcher", "--scope", "320111001001",
-                   "--password", "Duty-Officer-2026").stdout  # fmt: skip
+    made = lianqin(
+        env,
+        "createuser",
+        "ws1",
+        "--role",
+        "dispatcher",
+        "--scope",
+        "320111001001",
+        "--password",
+        "Duty-Officer-2026",
+    ).stdout
     assert "已创建" in made
     key = lianqin(env, "createuser", "sys12345", "--role", "system", "--api-key").stdout
     assert "lq_" in key
@@ -87,12 +110,22 @@ def test_errors_are_one_clear_line_and_exit_nonzero(env, tmp_path):
     assert res.returncode == 2 and "编码" in res.stderr and "提示" in res.stderr
     res = lianqin(env, "import-grids", str(tmp_path / "missing.geojson"), check=False)
     assert res.returncode == 2 and "读不了文件" in res.stderr
-    res = lianqin(env, "createuser", "x", "--role", "pilot", "--password", "Abcdefg-123", check=False)
+    res = lianqin(
+        env, "createuser", "x", "--role", "pilot", "--password", "Abcdefg-123", check=False
+    )
     assert res.returncode == 2 and "未知角色" in res.stderr
 
 
 def test_help_on_every_command(env):
-    for command in ["init", "demo", "serve", "worker", "import-grids", "import-categories",
-                    "createuser", "status"]:  # fmt: skip
+    for command in [
+        "init",
+        "demo",
+        "serve",
+        "worker",
+        "import-grids",
+        "import-categories",
+        "createuser",
+        "status",
+    ]:
         res = lianqin(env, command, "--help")
         assert "Usage" in res.stdout, command

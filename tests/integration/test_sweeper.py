@@ -25,9 +25,9 @@ def warnings_at(case: Case, moment) -> str:
 def test_accept_deadline_turns_yellow_red_overdue_once(world):
     t0 = timezone.now()
     case = new_case(world)
-    Case.objects.filter(pk=case.pk).update(created_at=t0, stage_started_at=t0,
-                                           accept_due=t0 + timedelta(minutes=100),
-                                           next_check_at=t0)  # fmt: skip
+    Case.objects.filter(pk=case.pk).update(
+        created_at=t0, stage_started_at=t0, accept_due=t0 + timedelta(minutes=100), next_check_at=t0
+    )
     # urgent/normal policies differ; the stored deadline is what the sweeper reads
     seen = [warnings_at(case, t0 + timedelta(minutes=m)) for m in (10, 61, 86, 101, 200)]
     assert seen == ["normal", "yellow", "red", "overdue", "overdue"]
@@ -87,7 +87,9 @@ def test_parallel_workers_record_each_rise_once():
     world = make_world()
     t0 = timezone.now()
     cases = [new_case(world) for _ in range(20)]
-    Case.objects.update(stage_started_at=t0, accept_due=t0 + timedelta(minutes=10), next_check_at=t0)
+    Case.objects.update(
+        stage_started_at=t0, accept_due=t0 + timedelta(minutes=10), next_check_at=t0
+    )
     moment = t0 + timedelta(minutes=30)
 
     def work(name: str) -> None:

@@ -320,7 +320,7 @@ def test_output_does_not_depend_on_the_process_and_needs_no_django(plan: Distric
     )
     here = Path(__file__).resolve().parent
     env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": f"{SRC}{os.pathsep}{here}"}
-    result = subprocess.run(  # noqa: S603 - our own script, our own interpreter
+    result = subprocess.run(
         [sys.executable, "-c", script],
         capture_output=True,
         text=True,

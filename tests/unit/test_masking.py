@@ -5,8 +5,13 @@ from lianqin.cases.masking import mask_id_number, mask_name, mask_phone
 
 @pytest.mark.parametrize(
     ("raw", "masked"),
-    [("13812345678", "138****5678"), ("+86 138-1234-5678", "861****5678"), ("025-5812345", "02***45"),
-     ("", ""), ("12345", "*****")],
+    [
+        ("13812345678", "138****5678"),
+        ("+86 138-1234-5678", "861****5678"),
+        ("025-5812345", "02***45"),
+        ("", ""),
+        ("12345", "*****"),
+    ],
 )
 def test_mask_phone(raw, masked):
     assert mask_phone(raw) == masked

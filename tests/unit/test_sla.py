@@ -295,32 +295,60 @@ def test_custom_and_bad_thresholds() -> None:
     ("deadline", "paused_from", "paused_to", "working", "expected"),
     [
         # calendar time: moved by the real length of the pause
-        (at(2026, 11, 30, 12), at(2026, 11, 27, 17), at(2026, 11, 27, 19), False,
-         at(2026, 11, 30, 14)),
-        (at(2026, 11, 30, 12), at(2026, 11, 27, 17), at(2026, 11, 29, 17), False,
-         at(2026, 12, 2, 12)),
+        (
+            at(2026, 11, 30, 12),
+            at(2026, 11, 27, 17),
+            at(2026, 11, 27, 19),
+            False,
+            at(2026, 11, 30, 14),
+        ),
+        (
+            at(2026, 11, 30, 12),
+            at(2026, 11, 27, 17),
+            at(2026, 11, 29, 17),
+            False,
+            at(2026, 12, 2, 12),
+        ),
         # working time: Fri 17:00 → Mon 10:00 holds 120 working minutes; from Monday
         # 12:00 (a period end) those run 13:00–15:00
-        (at(2026, 11, 30, 12), at(2026, 11, 27, 17), at(2026, 11, 30, 10), True,
-         at(2026, 11, 30, 15)),
+        (
+            at(2026, 11, 30, 12),
+            at(2026, 11, 27, 17),
+            at(2026, 11, 30, 10),
+            True,
+            at(2026, 11, 30, 15),
+        ),
         # a pause over the weekend only moves nothing in working time
-        (at(2026, 11, 30, 12), at(2026, 11, 28, 9), at(2026, 11, 29, 20), True,
-         at(2026, 11, 30, 12)),
+        (
+            at(2026, 11, 30, 12),
+            at(2026, 11, 28, 9),
+            at(2026, 11, 29, 20),
+            True,
+            at(2026, 11, 30, 12),
+        ),
         # a pause of one working day (Fri 10:00 → 调休 Sat 10:00) before the Spring
         # Festival moves a Friday deadline onto the 调休 Saturday 28 Feb
-        (at(2026, 2, 27, 10), at(2026, 2, 13, 10), at(2026, 2, 14, 10), True,
-         at(2026, 2, 28, 10)),
+        (at(2026, 2, 27, 10), at(2026, 2, 13, 10), at(2026, 2, 14, 10), True, at(2026, 2, 28, 10)),
         # a pause spanning the whole festival counts only its 2 working days (13th, 14th):
         # Fri 27th 10:00 + 16 working hours → 调休 Sat 28th, then Mon 2 March 10:00
-        (at(2026, 2, 27, 10), at(2026, 2, 13, 9), at(2026, 2, 24, 9), True,
-         at(2026, 3, 2, 10)),
+        (at(2026, 2, 27, 10), at(2026, 2, 13, 9), at(2026, 2, 24, 9), True, at(2026, 3, 2, 10)),
         # empty and inverted pauses change nothing
-        (at(2026, 11, 30, 12), at(2026, 11, 27, 17), at(2026, 11, 27, 17), True,
-         at(2026, 11, 30, 12)),
-        (at(2026, 11, 30, 12), at(2026, 11, 27, 18), at(2026, 11, 27, 17), False,
-         at(2026, 11, 30, 12)),
+        (
+            at(2026, 11, 30, 12),
+            at(2026, 11, 27, 17),
+            at(2026, 11, 27, 17),
+            True,
+            at(2026, 11, 30, 12),
+        ),
+        (
+            at(2026, 11, 30, 12),
+            at(2026, 11, 27, 18),
+            at(2026, 11, 27, 17),
+            False,
+            at(2026, 11, 30, 12),
+        ),
     ],
-)  # fmt: skip
+)
 def test_shift_for_pause(
     deadline: datetime,
     paused_from: datetime,

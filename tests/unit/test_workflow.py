@@ -100,31 +100,40 @@ FORBIDDEN_STATES = [
 ]
 
 
-@pytest.mark.parametrize(("action", "state"), FORBIDDEN_STATES,
-                         ids=[f"{a}:{s}" for a, s in FORBIDDEN_STATES])  # fmt: skip
+@pytest.mark.parametrize(
+    ("action", "state"), FORBIDDEN_STATES, ids=[f"{a}:{s}" for a, s in FORBIDDEN_STATES]
+)
 def test_every_forbidden_transition_is_refused(action, state):
     with pytest.raises(WorkflowError) as info:
-        plan(action, state, role=Role.ADMIN, level=Level.DISTRICT, mode=Mode.DISPATCHED,
-             previous=State.ACCEPTED)  # fmt: skip
+        plan(
+            action,
+            state,
+            role=Role.ADMIN,
+            level=Level.DISTRICT,
+            mode=Mode.DISPATCHED,
+            previous=State.ACCEPTED,
+        )
     assert info.value.code == "invalid_transition"
     assert state.value in info.value.message
 
 
-WRONG_ROLES = [
-    (t, role)
-    for t in TRANSITIONS
-    for role in Role
-    if role not in t.roles
-]
+WRONG_ROLES = [(t, role) for t in TRANSITIONS for role in Role if role not in t.roles]
 
 
-@pytest.mark.parametrize(("edge", "role"), WRONG_ROLES,
-                         ids=[f"{t.action}:{r}" for t, r in WRONG_ROLES])  # fmt: skip
+@pytest.mark.parametrize(
+    ("edge", "role"), WRONG_ROLES, ids=[f"{t.action}:{r}" for t, r in WRONG_ROLES]
+)
 def test_roles_outside_an_edge_are_refused(edge, role):
     source = sorted(edge.sources)[0]
     with pytest.raises(WorkflowError) as info:
-        plan(edge.action, source, role=role, level=sorted(edge.levels)[0],
-             mode=edge.mode or Mode.NONE, previous=State.ACCEPTED)  # fmt: skip
+        plan(
+            edge.action,
+            source,
+            role=role,
+            level=sorted(edge.levels)[0],
+            mode=edge.mode or Mode.NONE,
+            previous=State.ACCEPTED,
+        )
     assert info.value.code == "forbidden_role"
 
 
@@ -135,16 +144,20 @@ def test_level_outside_an_edge_is_refused():
 
 
 def test_rework_goes_back_to_how_the_case_was_handled():
-    _, on_site = plan(Action.REWORK, State.RESOLVED, role=Role.INSPECTOR, level=Level.STREET,
-                      mode=Mode.ON_SITE)  # fmt: skip
-    _, unit = plan(Action.REWORK, State.RESOLVED, role=Role.INSPECTOR, level=Level.STREET,
-                   mode=Mode.DISPATCHED)  # fmt: skip
+    _, on_site = plan(
+        Action.REWORK, State.RESOLVED, role=Role.INSPECTOR, level=Level.STREET, mode=Mode.ON_SITE
+    )
+    _, unit = plan(
+        Action.REWORK, State.RESOLVED, role=Role.INSPECTOR, level=Level.STREET, mode=Mode.DISPATCHED
+    )
     assert (on_site, unit) == (State.ON_SITE, State.IN_PROGRESS)
 
 
 def test_resume_needs_a_known_previous_state():
     with pytest.raises(WorkflowError):
-        plan(Action.RESUME, State.SUSPENDED, role=Role.DUTY_LEADER, level=Level.STREET, previous=None)
+        plan(
+            Action.RESUME, State.SUSPENDED, role=Role.DUTY_LEADER, level=Level.STREET, previous=None
+        )
 
 
 def test_unit_cannot_dispatch_and_grid_worker_cannot_accept():

@@ -34,8 +34,11 @@ def _lianqin_error(request: HttpRequest, exc: LianqinError) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    body = {"code": "unauthenticated", "message": "未登录或 API 密钥无效",
-            "hint": "人员先登录 /admin/login/；系统在请求头 X-API-Key 中提供密钥"}  # fmt: skip
+    body = {
+        "code": "unauthenticated",
+        "message": "未登录或 API 密钥无效",
+        "hint": "人员先登录 /admin/login/；系统在请求头 X-API-Key 中提供密钥",
+    }
     return api.create_response(request, body, status=401)
 
 
@@ -45,6 +48,10 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
         {"field": ".".join(str(p) for p in e.get("loc", [])), "message": e.get("msg", "")}
         for e in exc.errors
     ]
-    body = {"code": "invalid_input", "message": "请求内容不符合接口定义", "errors": errors,
-            "hint": "对照 /api/docs 中的字段说明修改"}  # fmt: skip
+    body = {
+        "code": "invalid_input",
+        "message": "请求内容不符合接口定义",
+        "errors": errors,
+        "hint": "对照 /api/docs 中的字段说明修改",
+    }
     return api.create_response(request, body, status=422)

@@ -12,7 +12,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import APIKeyHeader, SessionAuth
 
-from lianqin.org.models import ApiKey
+from lianqin.cases.access import Actor, actor_for
+from lianqin.org.models import ApiKey, Person
 
 
 class KeyAuth(APIKeyHeader):
@@ -22,7 +23,9 @@ class KeyAuth(APIKeyHeader):
         if not key or not key.startswith("lq_"):
             return None
         prefix = key.split("_")[1] if key.count("_") >= 2 else ""
-        found = ApiKey.objects.select_related("person").filter(prefix=prefix, revoked_at=None).first()
+        found = (
+            ApiKey.objects.select_related("person").filter(prefix=prefix, revoked_at=None).first()
+        )
         if found is None or found.key_hash != ApiKey.digest(key) or not found.person.is_active:
             return None
         ApiKey.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
@@ -37,3 +40,9 @@ class PersonSession(SessionAuth):
 
 
 AUTH = [KeyAuth(), PersonSession()]
+
+
+def request_actor(request: HttpRequest) -> Actor:
+    """The actor behind an authenticated request (ninja puts the person on ``request.auth``)."""
+    person: Person = request.auth  # type: ignore[attr-defined]
+    return actor_for(person)

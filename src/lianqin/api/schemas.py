@@ -15,7 +15,10 @@ class ReporterIn(Schema):
 
 
 class CaseIn(Schema):
-    channel: str = Field("manual", description="渠道：hotline_12345, alarm_110, petition_online, portal, zongzhi, patrol, video, open311, manual")
+    channel: str = Field(
+        "manual",
+        description="渠道：hotline_12345, alarm_110, petition_online, portal, zongzhi, patrol, video, open311, manual",
+    )
     external_id: str = Field("", description="来源系统编号；同一渠道同一编号重放不会重复立案")
     title: str = Field(..., min_length=1, max_length=200)
     description: str = ""
@@ -35,7 +38,9 @@ class ActionIn(Schema):
     into: str = Field("", description="并单：主案件编号")
     lead: str = Field("", description="派单/改派：主办单位编码")
     assist: list[str] = Field(default_factory=list, description="派单/改派：协办单位编码")
-    satisfaction: str = Field("", description="回访：satisfied / basically_satisfied / unsatisfied / unreachable")
+    satisfaction: str = Field(
+        "", description="回访：satisfied / basically_satisfied / unsatisfied / unreachable"
+    )
     by: str = Field("", description="延期：如 3wd、48h")
     evidence: list[str] = Field(default_factory=list, description="办结：处置照片等证据的地址")
 

@@ -17,7 +17,7 @@ from lianqin.cases.models import Case
 from lianqin.cases.workflow import WorkOrderState
 from lianqin.choices import UNIT_ROLES, Level, Role, level_rank
 from lianqin.errors import Forbidden, NotFound
-from lianqin.org.models import Person
+from lianqin.org.models import Grid, Person
 
 ACTIVE_WORK_ORDER = (WorkOrderState.PENDING, WorkOrderState.ACKNOWLEDGED, WorkOrderState.REPLIED)
 
@@ -38,6 +38,11 @@ class Actor:
     def is_unit(self) -> bool:
         return self.role in UNIT_ROLES
 
+    @property
+    def unit(self) -> int:
+        """The unit's id for unit roles (-1 for anyone else: matches no work order)."""
+        return self.unit_id if self.unit_id is not None else -1
+
 
 SYSTEM = Actor(None, "系统", Role.SYSTEM, Level.DISTRICT, "")
 
@@ -49,14 +54,16 @@ def actor_for(person: Person) -> Actor:
     role = Role(person.role)
     if role in UNIT_ROLES:
         if person.unit_id is None:
-            raise Forbidden(f"账号 {person.username} 的角色属于参勤单位，但未指定单位",
-                            hint="管理员在「人员」中为其设置所属单位")  # fmt: skip
+            raise Forbidden(
+                f"账号 {person.username} 的角色属于参勤单位，但未指定单位",
+                hint="管理员在「人员」中为其设置所属单位",
+            )
         return Actor(person.pk, str(person), role, Level.UNIT, "", person.unit_id)
     level = Level.DISTRICT if role in (Role.ADMIN, Role.SYSTEM) else Level(person.scope_level)
     scope = "" if role in (Role.ADMIN, Role.SYSTEM) else person.scope_code
     grids: frozenset[str] = frozenset()
     if role == Role.GRID_WORKER:
-        grids = frozenset(person.grids.values_list("code", flat=True))
+        grids = frozenset(Grid.objects.filter(workers=person).values_list("code", flat=True))
         level = Level.GRID
     return Actor(person.pk, str(person), role, level, scope, None, grids)
 
@@ -66,7 +73,7 @@ def scope_cases(actor: Actor, qs: QuerySet[Case] | None = None) -> QuerySet[Case
     qs = Case.objects.all() if qs is None else qs
     if actor.is_unit:
         return qs.filter(
-            work_orders__unit_id=actor.unit_id,
+            work_orders__unit_id=actor.unit,
         ).distinct()
     if actor.role == Role.GRID_WORKER:
         return qs.filter(area_code__in=actor.grid_codes) if actor.grid_codes else qs.none()
@@ -81,8 +88,11 @@ def access_case(actor: Actor, number: str, *, for_update: bool = False) -> Case:
     try:
         case = qs.get(number=number)
     except Case.DoesNotExist:
-        raise NotFound(f"案件 {number} 不存在", hint="检查案件编号，例如 320111-20261128-000123",
-                       field="number") from None  # fmt: skip
+        raise NotFound(
+            f"案件 {number} 不存在",
+            hint="检查案件编号，例如 320111-20261128-000123",
+            field="number",
+        ) from None
     if not can_see(actor, case):
         raise NotFound(f"案件 {number} 不存在", hint="检查案件编号", field="number")
     return case
@@ -90,7 +100,7 @@ def access_case(actor: Actor, number: str, *, for_update: bool = False) -> Case:
 
 def can_see(actor: Actor, case: Case) -> bool:
     if actor.is_unit:
-        return case.work_orders.filter(unit_id=actor.unit_id).exists()
+        return case.work_orders.filter(unit_id=actor.unit).exists()
     if actor.role == Role.GRID_WORKER:
         return case.area_code in actor.grid_codes
     return case.area_code.startswith(actor.scope_code)
@@ -100,10 +110,13 @@ def check_may_act(actor: Actor, case: Case) -> None:
     """Beyond seeing a case, acting on it needs the case to be at or below one's level;
     a unit acts on the case only through an active lead work order."""
     if actor.is_unit:
-        if not case.work_orders.filter(unit_id=actor.unit_id, role="lead",
-                                       state__in=ACTIVE_WORK_ORDER).exists():  # fmt: skip
-            raise Forbidden(f"本单位不是案件 {case.number} 的主办单位",
-                            hint="协办单位请在自己的工单上签收和答复")  # fmt: skip
+        if not case.work_orders.filter(
+            unit_id=actor.unit, role="lead", state__in=ACTIVE_WORK_ORDER
+        ).exists():
+            raise Forbidden(
+                f"本单位不是案件 {case.number} 的主办单位",
+                hint="协办单位请在自己的工单上签收和答复",
+            )
         return
     if level_rank(actor.level) < level_rank(Level(case.level)):
         raise Forbidden(

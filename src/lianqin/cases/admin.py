@@ -6,13 +6,13 @@ from lianqin.cases import models
 
 
 class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -23,7 +23,7 @@ class EventInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return False
 
 
@@ -34,14 +34,23 @@ class WorkOrderInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return False
 
 
 @admin.register(models.Case)
 class CaseAdmin(ReadOnly):
-    list_display = ("number", "title", "status", "warning", "level", "channel", "category",
-                    "street", "created_at")  # fmt: skip
+    list_display = (
+        "number",
+        "title",
+        "status",
+        "warning",
+        "level",
+        "channel",
+        "category",
+        "street",
+        "created_at",
+    )
     list_filter = ("status", "warning", "level", "channel", "priority", "street")
     search_fields = ("number", "title")
     date_hierarchy = "created_at"

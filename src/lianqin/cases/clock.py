@@ -56,12 +56,15 @@ def threshold_times(clock: Clock, calendar: WorkCalendar) -> tuple[datetime, dat
     return clock.started + span * YELLOW, clock.started + span * RED, clock.due
 
 
-def evaluate(clock: Clock | None, now: datetime, calendar: WorkCalendar) -> tuple[Warning, datetime | None]:
+def evaluate(
+    clock: Clock | None, now: datetime, calendar: WorkCalendar
+) -> tuple[Warning, datetime | None]:
     """The warning now and the next moment it can change (None: it cannot)."""
     if clock is None:
         return Warning.NORMAL, None
-    level = warning_level(clock.started, clock.due, now, calendar, working=clock.working,
-                          yellow=YELLOW, red=RED)  # fmt: skip
+    level = warning_level(
+        clock.started, clock.due, now, calendar, working=clock.working, yellow=YELLOW, red=RED
+    )
     for moment in threshold_times(clock, calendar):
         if moment > now:
             return level, moment
@@ -72,4 +75,3 @@ def worse(a: Warning, b: Warning) -> bool:
     """Whether ``a`` is a more serious warning than ``b``."""
     order = list(Warning)
     return order.index(a) > order.index(b)
-

@@ -41,11 +41,13 @@ def _policy(code: str) -> DeadlinePolicy:
 @lru_cache(maxsize=4096)
 def _policy_code(category_id: int) -> str:
     """The category's policy code, inherited from its ancestors, else the default one."""
-    node = Category.objects.select_related("deadline_policy").filter(pk=category_id).first()
+    node: Category | None = Category.objects.select_related("deadline_policy", "parent").get(
+        pk=category_id
+    )
     while node is not None:
         if node.deadline_policy is not None:
             return node.deadline_policy.code
-        node = Category.objects.select_related("deadline_policy").filter(pk=node.parent_id).first()
+        node = node.parent
     return DEFAULT_POLICY
 
 
@@ -61,14 +63,15 @@ def _forget(**_kwargs: object) -> None:
 def policy_for(category: Category | None) -> DeadlinePolicy:
     """The category's deadline policy (cached per process; dropped when the catalogue,
     the policies or the calendar change)."""
-    if category is None:
+    if category is None or category.pk is None:
         return _policy(DEFAULT_POLICY)
     return _policy(_policy_code(category.pk))
 
 
 def due(case: Case, stage: Stage, start: datetime) -> datetime:
-    return stage_deadline(policy_for(case.category), Priority(case.priority), stage, start,
-                          calendar())  # fmt: skip
+    return stage_deadline(
+        policy_for(case.category), Priority(case.priority), stage, start, calendar()
+    )
 
 
 def is_working(case: Case, stage: Stage) -> bool:

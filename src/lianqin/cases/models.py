@@ -66,10 +66,12 @@ class Case(models.Model):
     number = models.CharField("案件编号", max_length=24, unique=True)
     title = models.CharField("标题", max_length=200)
     description = models.TextField("描述", blank=True)
-    category = models.ForeignKey(Category, models.PROTECT, null=True, blank=True,
-                                 verbose_name="类别")  # fmt: skip
-    priority = models.CharField("优先级", max_length=10, choices=django_choices(PRIORITY_LABELS),
-                                default=Priority.NORMAL)  # fmt: skip
+    category = models.ForeignKey(
+        Category, models.PROTECT, null=True, blank=True, verbose_name="类别"
+    )
+    priority = models.CharField(
+        "优先级", max_length=10, choices=django_choices(PRIORITY_LABELS), default=Priority.NORMAL
+    )
     channel = models.CharField("首报渠道", max_length=20, choices=django_choices(CHANNEL_LABELS))
     lon = models.FloatField("经度(WGS-84)", null=True, blank=True)
     lat = models.FloatField("纬度(WGS-84)", null=True, blank=True)
@@ -79,27 +81,43 @@ class Case(models.Model):
     community = models.ForeignKey(Community, models.PROTECT, null=True, blank=True)
     grid = models.ForeignKey(Grid, models.PROTECT, null=True, blank=True)
     area_code = models.CharField("辖区编码", max_length=15, db_index=True)
-    level = models.CharField("当前层级", max_length=10, choices=django_choices(LEVEL_LABELS),
-                             default=Level.COMMUNITY)  # fmt: skip
-    holder = models.ForeignKey(Center, models.PROTECT, null=True, blank=True,
-                               verbose_name="承办中心")  # fmt: skip
-    assignee = models.ForeignKey(Person, models.SET_NULL, null=True, blank=True,
-                                 related_name="assigned_cases", verbose_name="责任网格员")  # fmt: skip
-    status = models.CharField("状态", max_length=20, choices=django_choices(STATE_LABELS),
-                              default=State.REPORTED, db_index=True)  # fmt: skip
-    mode = models.CharField("处置方式", max_length=12, default=Mode.NONE,
-                            choices=[(m.value, m.value) for m in Mode])  # fmt: skip
+    level = models.CharField(
+        "当前层级", max_length=10, choices=django_choices(LEVEL_LABELS), default=Level.COMMUNITY
+    )
+    holder = models.ForeignKey(
+        Center, models.PROTECT, null=True, blank=True, verbose_name="承办中心"
+    )
+    assignee = models.ForeignKey(
+        Person,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name="责任网格员",
+    )
+    status = models.CharField(
+        "状态",
+        max_length=20,
+        choices=django_choices(STATE_LABELS),
+        default=State.REPORTED,
+        db_index=True,
+    )
+    mode = models.CharField(
+        "处置方式", max_length=12, default=Mode.NONE, choices=[(m.value, m.value) for m in Mode]
+    )
     suspended_from = models.CharField(max_length=20, blank=True)
     suspended_at = models.DateTimeField(null=True, blank=True)
-    merged_into = models.ForeignKey("self", models.PROTECT, null=True, blank=True,
-                                    related_name="merged_cases")  # fmt: skip
+    merged_into = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="merged_cases"
+    )
     created_at = models.DateTimeField("创建时间", db_index=True)
     updated_at = models.DateTimeField("更新时间")
     accepted_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    stage = models.CharField("计时环节", max_length=12, blank=True,
-                             choices=django_choices(STAGE_LABELS))  # fmt: skip
+    stage = models.CharField(
+        "计时环节", max_length=12, blank=True, choices=django_choices(STAGE_LABELS)
+    )
     stage_started_at = models.DateTimeField(null=True, blank=True)
     stage_due = models.DateTimeField("当前环节时限", null=True, blank=True, db_index=True)
     accept_due = models.DateTimeField(null=True, blank=True)
@@ -107,8 +125,13 @@ class Case(models.Model):
     resolve_due = models.DateTimeField(null=True, blank=True)
     verify_due = models.DateTimeField(null=True, blank=True)
     callback_due = models.DateTimeField(null=True, blank=True)
-    warning = models.CharField("预警", max_length=10, choices=django_choices(WARNING_LABELS),
-                               default=Warning.NORMAL, db_index=True)  # fmt: skip
+    warning = models.CharField(
+        "预警",
+        max_length=10,
+        choices=django_choices(WARNING_LABELS),
+        default=Warning.NORMAL,
+        db_index=True,
+    )
     next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
     report_count = models.PositiveIntegerField("报件数", default=1)
     rework_count = models.PositiveIntegerField("返工次数", default=0)
@@ -118,15 +141,18 @@ class Case(models.Model):
     escalation_count = models.PositiveIntegerField("升级次数", default=0)
     return_count = models.PositiveIntegerField("退单次数", default=0)
     reopen_count = models.PositiveIntegerField("重启次数", default=0)
-    satisfaction = models.CharField("满意度", max_length=20, blank=True,
-                                    choices=django_choices(SATISFACTION_LABELS))  # fmt: skip
+    satisfaction = models.CharField(
+        "满意度", max_length=20, blank=True, choices=django_choices(SATISFACTION_LABELS)
+    )
     version = models.PositiveIntegerField("版本", default=1)
 
     class Meta:
         verbose_name = verbose_name_plural = "案件"
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "warning"]),
-                   models.Index(fields=["area_code", "status"])]  # fmt: skip
+        indexes = [
+            models.Index(fields=["status", "warning"]),
+            models.Index(fields=["area_code", "status"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
@@ -148,13 +174,17 @@ class Report(models.Model):
     lat = models.FloatField(null=True, blank=True)
     address = models.CharField(max_length=255, blank=True)
     reporter = models.ForeignKey(ReporterContact, models.PROTECT, null=True, blank=True)
-    submitted_by = models.ForeignKey(Person, models.SET_NULL, null=True, blank=True,
-                                     related_name="+")  # fmt: skip
+    submitted_by = models.ForeignKey(
+        Person, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "报件"
-        constraints = [models.UniqueConstraint(fields=["channel", "external_id"],
-                                               name="report_channel_external_id_unique")]  # fmt: skip
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], name="report_channel_external_id_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.external_id}"
@@ -165,9 +195,16 @@ class WorkOrder(models.Model):
 
     case = models.ForeignKey(Case, models.PROTECT, related_name="work_orders")
     unit = models.ForeignKey(Unit, models.PROTECT, related_name="work_orders")
-    role = models.CharField("承办方式", max_length=10, choices=django_choices(WORK_ORDER_ROLE_LABELS))
-    state = models.CharField("状态", max_length=15, choices=django_choices(WORK_ORDER_STATE_LABELS),
-                             default=WorkOrderState.PENDING, db_index=True)  # fmt: skip
+    role = models.CharField(
+        "承办方式", max_length=10, choices=django_choices(WORK_ORDER_ROLE_LABELS)
+    )
+    state = models.CharField(
+        "状态",
+        max_length=15,
+        choices=django_choices(WORK_ORDER_STATE_LABELS),
+        default=WorkOrderState.PENDING,
+        db_index=True,
+    )
     dispatched_at = models.DateTimeField("派单时间")
     acknowledge_due = models.DateTimeField("签收时限", null=True, blank=True)
     due_at = models.DateTimeField("办理时限", null=True, blank=True)
@@ -201,14 +238,16 @@ class CaseEvent(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "案件历史"
         ordering = ["case", "seq"]
-        constraints = [models.UniqueConstraint(fields=["case", "seq"], name="case_event_seq_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "seq"], name="case_event_seq_unique")
+        ]
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs):
         if self.pk is not None:
             raise RuntimeError("case history is append-only")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete(self, *args, **kwargs):
         raise RuntimeError("case history is append-only")
 
 

@@ -14,13 +14,13 @@ from lianqin.org.models import Community, District, Grid, Person, Street, Unit
 
 def home(request: HttpRequest) -> HttpResponse:
     district = District.objects.first()
-    streets = (
-        Street.objects.annotate(
-            communities=Count("communities", distinct=True),
-            open_cases=Count("case", filter=Q(case__status__in=list(OPEN)), distinct=True),
-        ).order_by("code")
+    streets = Street.objects.annotate(
+        n_communities=Count("communities", distinct=True),
+        open_cases=Count("case", filter=Q(case__status__in=list(OPEN)), distinct=True),
+    ).order_by("code")
+    by_state = dict(
+        Case.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n")
     )
-    by_state = dict(Case.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     context = {
         "district": district,
         "counts": {
@@ -31,7 +31,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "units": Unit.objects.count(),
             "cases": Case.objects.count(),
         },
-        "states": [(STATE_LABELS[s].zh, STATE_LABELS[s].color, by_state.get(s.value, 0)) for s in State],
+        "states": [
+            (STATE_LABELS[s].zh, STATE_LABELS[s].color, by_state.get(s.value, 0)) for s in State
+        ],
         "streets": streets,
     }
     return render(request, "console/home.html", context)

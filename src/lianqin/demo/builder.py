@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from lianqin.cases.models import Case, CaseCounter, CaseEvent, Report, ReporterContact, WorkOrder
-from lianqin.demo.history import History
+from lianqin.demo.history import History, showcase
 from lianqin.demo.people import LOGINS, create_people
 from lianqin.jobs.models import Heartbeat, OutboxMessage
 from lianqin.jobs.sweeper import sweep_once
@@ -37,48 +37,85 @@ def demo_exists() -> bool:
 def wipe() -> None:
     """Remove cases, people and geography (reference catalogue and units stay)."""
     Case.objects.update(merged_into=None)
-    for model in (OutboxMessage, CaseEvent, WorkOrder, Report, ReporterContact, Case, CaseCounter,
-                  Heartbeat, ApiKey):  # fmt: skip
+    for model in (
+        OutboxMessage,
+        CaseEvent,
+        WorkOrder,
+        Report,
+        ReporterContact,
+        Case,
+        CaseCounter,
+        Heartbeat,
+        ApiKey,
+    ):
         model.objects.all().delete()
     Grid.workers.through.objects.all().delete()
     Person.objects.all().delete()
-    for model in (Grid, Center, Community, Street, District):
-        model.objects.all().delete()
+    for region in (Grid, Center, Community, Street, District):
+        region.objects.all().delete()
 
 
 def build_geography(seed: int) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     plan = build_district(seed)
-    district = District.objects.create(code=plan.code, name=plan.name, boundary=to_geojson(plan.polygon))
-    streets = Street.objects.bulk_create([
-        Street(district=district, code=s.code, name=s.name, boundary=to_geojson(s.polygon))
-        for s in plan.streets
-    ])  # fmt: skip
+    district = District.objects.create(
+        code=plan.code, name=plan.name, boundary=to_geojson(plan.polygon)
+    )
+    streets = Street.objects.bulk_create(
+        [
+            Street(district=district, code=s.code, name=s.name, boundary=to_geojson(s.polygon))
+            for s in plan.streets
+        ]
+    )
     street_ids = {s.code: s.pk for s in streets}
-    communities = Community.objects.bulk_create([
-        Community(street_id=street_ids[s.code], code=c.code, name=c.name, rural=c.rural,
-                  households=c.households, population=c.population, boundary=to_geojson(c.polygon))
-        for s in plan.streets for c in s.communities
-    ])  # fmt: skip
+    communities = Community.objects.bulk_create(
+        [
+            Community(
+                street_id=street_ids[s.code],
+                code=c.code,
+                name=c.name,
+                rural=c.rural,
+                households=c.households,
+                population=c.population,
+                boundary=to_geojson(c.polygon),
+            )
+            for s in plan.streets
+            for c in s.communities
+        ]
+    )
     community_ids = {c.code: c.pk for c in communities}
     grids = []
     for c in plan.communities:
         for g in c.grids:
             point = g.polygon.representative_point()
-            grids.append(Grid(community_id=community_ids[c.code], code=g.code, name=g.name,
-                              households=g.households, boundary=to_geojson(g.polygon),
-                              centroid_lon=round(point.x, 6), centroid_lat=round(point.y, 6)))  # fmt: skip
+            grids.append(
+                Grid(
+                    community_id=community_ids[c.code],
+                    code=g.code,
+                    name=g.name,
+                    households=g.households,
+                    boundary=to_geojson(g.polygon),
+                    centroid_lon=round(point.x, 6),
+                    centroid_lat=round(point.y, 6),
+                )
+            )
     Grid.objects.bulk_create(grids, batch_size=500)
     ensure_centers(district)
     return road_names(plan, seed), compound_names(plan, seed)
 
 
-def build_demo(*, seed: int, days: int, per_day: int, console: Console,
-               wipe_first: bool = False) -> dict[str, float]:
+def build_demo(
+    *, seed: int, days: int, per_day: int, console: Console, wipe_first: bool = False
+) -> dict[str, float]:
     """Build the district and its history; returns the timings of each phase."""
     rng = random.Random(seed)
     timings: dict[str, float] = {}
     now = timezone.now()
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=False) as progress, transaction.atomic():
         mark = time.perf_counter()
         if wipe_first:
@@ -93,18 +130,24 @@ def build_demo(*, seed: int, days: int, per_day: int, console: Console,
         timings["geography_people"] = time.perf_counter() - mark
         mark = time.perf_counter()
         history = History(rng, staff, now, roads, compounds)
-        task = progress.add_task(f"{days} 天历史案件", total=days)
+        task = progress.add_task(f"{days} 天历史案件", total=days + 1)
         start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
         for d in range(days, -1, -1):
-            history.day(start - timedelta(days=d), rng.randint(int(per_day * 0.8), int(per_day * 1.2)))
+            history.day(
+                start - timedelta(days=d), rng.randint(int(per_day * 0.8), int(per_day * 1.2))
+            )
             progress.advance(task)
+        showcase(history)
         timings["history"] = time.perf_counter() - mark
         mark = time.perf_counter()
         OutboxMessage.objects.update(delivered_at=now)
         while sweep_once(now).warnings_checked:
             pass
         timings["warnings"] = time.perf_counter() - mark
-    console.print(f"生成案件 {history.counts['cases']} 件，流转动作 {history.counts['actions']} 次")
+    console.print(
+        f"生成案件 {history.counts['cases']} 件，流转动作 {history.counts['actions']} 次"
+        f"（被规则拒绝的模拟动作 {history.counts['errors']} 次）"
+    )
     return timings | {"cases": history.counts["cases"], "actions": history.counts["actions"]}
 
 

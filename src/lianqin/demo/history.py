@@ -20,17 +20,31 @@ from shapely.geometry import shape
 from lianqin.cases import actions
 from lianqin.cases.access import SYSTEM, Actor
 from lianqin.cases.models import Case
+from lianqin.cases.workflow import FINAL
 from lianqin.choices import Channel, WorkOrderRole
 from lianqin.demo.people import Staff, person_name
 from lianqin.errors import LianqinError
 from lianqin.org.models import Category, CategoryUnit, Grid
 
 CHANNEL_WEIGHTS = {
-    Channel.PATROL: 52, Channel.HOTLINE_12345: 16, Channel.VIDEO: 10, Channel.PETITION_ONLINE: 5,
-    Channel.ZONGZHI: 6, Channel.PORTAL: 4, Channel.ALARM_110: 4, Channel.OPEN311: 2, Channel.MANUAL: 1,
-}  # fmt: skip
-CITIZEN_CHANNELS = {Channel.HOTLINE_12345, Channel.PETITION_ONLINE, Channel.PORTAL,
-                    Channel.ALARM_110, Channel.OPEN311, Channel.MANUAL}  # fmt: skip
+    Channel.PATROL: 52,
+    Channel.HOTLINE_12345: 16,
+    Channel.VIDEO: 10,
+    Channel.PETITION_ONLINE: 5,
+    Channel.ZONGZHI: 6,
+    Channel.PORTAL: 4,
+    Channel.ALARM_110: 4,
+    Channel.OPEN311: 2,
+    Channel.MANUAL: 1,
+}
+CITIZEN_CHANNELS = {
+    Channel.HOTLINE_12345,
+    Channel.PETITION_ONLINE,
+    Channel.PORTAL,
+    Channel.ALARM_110,
+    Channel.OPEN311,
+    Channel.MANUAL,
+}
 M = timedelta(minutes=1)
 
 
@@ -43,11 +57,20 @@ class Place:
 
 
 class History:
-    def __init__(self, rng: random.Random, staff: Staff, now: datetime,
-                 roads: dict[str, list[str]], compounds: dict[str, list[str]]):  # fmt: skip
+    def __init__(
+        self,
+        rng: random.Random,
+        staff: Staff,
+        now: datetime,
+        roads: dict[str, list[str]],
+        compounds: dict[str, list[str]],
+    ):
         self.rng, self.staff, self.now = rng, staff, now
-        texts = json.loads(resources.files("lianqin.demo").joinpath("data", "case_texts.json")
-                           .read_text(encoding="utf-8"))  # fmt: skip
+        texts = json.loads(
+            resources.files("lianqin.demo")
+            .joinpath("data", "case_texts.json")
+            .read_text(encoding="utf-8")
+        )
         cats = {c.code: c for c in Category.objects.all()}
         self.topics = [(cats[code], t) for code, t in texts.items() if code in cats]
         self.leads: dict[int, list[str]] = {}
@@ -55,10 +78,12 @@ class History:
             if link.role == WorkOrderRole.LEAD:
                 self.leads.setdefault(link.category_id, []).append(link.unit.code)
         grids = list(Grid.objects.select_related("community__street").order_by("code"))
-        self.places = [Place(g, shape(g.boundary), roads[g.community.street.code],
-                             compounds[g.community.code]) for g in grids]  # fmt: skip
+        self.places = [
+            Place(g, shape(g.boundary), roads[g.community.street.code], compounds[g.community.code])
+            for g in grids
+        ]
         self.weights = [p.grid.households for p in self.places]
-        self.recent: dict[str, list[str]] = {}
+        self.recent: dict[str, str] = {}  # community code → its latest accepted case
         self.counts = {"cases": 0, "actions": 0, "errors": 0}
 
     def point_in(self, place: Place) -> tuple[float, float]:
@@ -71,106 +96,168 @@ class History:
         return point.x, point.y
 
     def day(self, start: datetime, count: int) -> None:
-        moments = sorted(start + timedelta(minutes=self.rng.uniform(6 * 60, 23 * 60)) for _ in range(count))
+        moments = sorted(
+            start + timedelta(minutes=self.rng.uniform(6 * 60, 23 * 60)) for _ in range(count)
+        )
         for moment in moments:
             if moment < self.now:
                 self.one(moment)
 
-    def one(self, t: datetime) -> None:
+    def one(self, t: datetime, script: list[tuple[str, str, dict]] | None = None) -> None:
         rng = self.rng
         place = rng.choices(self.places, self.weights)[0]
         topic, templates = rng.choice(self.topics)
         text = rng.choice(templates)
-        fill = {"road": rng.choice(place.roads), "no": str(rng.randint(1, 300)),
-                "compound": rng.choice(place.compounds), "community": place.grid.community.name}  # fmt: skip
+        fill = {
+            "road": rng.choice(place.roads),
+            "no": str(rng.randint(1, 300)),
+            "compound": rng.choice(place.compounds),
+            "community": place.grid.community.name,
+        }
         channel = rng.choices(list(CHANNEL_WEIGHTS), list(CHANNEL_WEIGHTS.values()))[0]
         lon, lat = self.point_in(place)
         workers = self.staff.grid_workers[place.grid.code]
         worker = rng.choice(workers)
         citizen = channel in CITIZEN_CHANNELS
         report = actions.NewReport(
-            channel=channel, external_id=f"DEMO-{channel}-{t:%Y%m%d%H%M%S}-{rng.randint(0, 10**6):06d}",
-            title=text["title"].format(**fill), description=text["description"].format(**fill),
-            raw=json.dumps({"title": text["title"].format(**fill), "demo": True}, ensure_ascii=False),
+            channel=channel,
+            external_id=f"DEMO-{channel}-{t:%Y%m%d%H%M%S}-{rng.randint(0, 10**6):06d}",
+            title=text["title"].format(**fill),
+            description=text["description"].format(**fill),
+            raw=json.dumps(
+                {"title": text["title"].format(**fill), "demo": True}, ensure_ascii=False
+            ),
             category_code=topic.code,
             lon=lon if channel not in (Channel.HOTLINE_12345, Channel.PETITION_ONLINE) else None,
             lat=lat if channel not in (Channel.HOTLINE_12345, Channel.PETITION_ONLINE) else None,
             grid_code=place.grid.code,
             address=f"{place.grid.community.street.name}{fill['road']}{fill['no']}号",
             reporter_name=person_name(rng) if citizen else "",
-            reporter_phone=f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}" if citizen else "",
+            reporter_phone=f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}"
+            if citizen
+            else "",
             reported_at=t,
-        )  # fmt: skip
+        )
         creator = worker if channel == Channel.PATROL else SYSTEM
         case, _ = actions.create_case(creator, report, now=t)
         self.counts["cases"] += 1
-        Life(self, case, place, worker, citizen, t).run()
+        life = Life(self, case, place, worker, citizen, t)
+        if script is None:
+            life.run()
+        else:
+            life.scripted(script)
+
+    def one_scripted(self, t: datetime, script: list[tuple[str, str, dict]]) -> None:
+        self.one(t, script)
 
 
 class Life:
     """One case's life: each step is (delay, actor, action, params); stops at ``now``."""
 
-    def __init__(self, h: History, case: Case, place: Place, worker: Actor, citizen: bool, t: datetime):
-        self.h, self.case, self.place, self.worker, self.citizen, self.t = h, case, place, worker, citizen, t
+    def __init__(
+        self, h: History, case: Case, place: Place, worker: Actor, citizen: bool, t: datetime
+    ):
+        self.h, self.case, self.place, self.worker, self.citizen, self.t = (
+            h,
+            case,
+            place,
+            worker,
+            citizen,
+            t,
+        )
         code = place.grid.community.code
         self.community = h.staff.communities[code]
         self.street = h.staff.streets[code[:9]]
 
-    def step(self, minutes: tuple[float, float], actor: Actor, action: str, note: str = "", **params) -> bool:
+    def step(
+        self, minutes: tuple[float, float], actor: Actor, action: str, note: str = "", **params
+    ) -> bool:
         self.t += self.h.rng.uniform(*minutes) * M
         if self.t >= self.h.now:
             return False
         try:
-            self.case = actions.perform(actor, self.case.number, action, note=note, now=self.t, **params)
+            self.case = actions.perform(
+                actor, self.case.number, action, note=note, now=self.t, **params
+            )
         except LianqinError:
             self.h.counts["errors"] += 1
             return False
         self.h.counts["actions"] += 1
         return True
 
+    def scripted(self, script: list[tuple[str, str, dict]]) -> None:
+        staff = self.h.staff
+        who = {
+            "community": self.community,
+            "street": self.street,
+            "worker": self.worker,
+            "inspector": staff.inspector,
+            "callback": staff.callback,
+            "duty_leader": staff.duty_leader,
+        }
+        for actor, action, params in script:
+            chosen = staff.units[actor[5:]] if actor.startswith("unit:") else who[actor]
+            if not self.step((2, 10), chosen, action, **params):
+                return
+
     def run(self) -> None:
         r = self.h.rng.random()
         if r < 0.03:
-            self.step((5, 60), self.community, "reject", "重复反映或不属于政府职责范围，已向诉求人解释")
+            self.step(
+                (5, 60), self.community, "reject", "重复反映或不属于政府职责范围，已向诉求人解释"
+            )
             return
         if r < 0.04:
             self.step((5, 30), self.community, "transfer", "属治安警情，已转110处置")
             return
-        if r < 0.07 and self._merge():
+        if r < 0.08 and self._merge():
             return
         if not self.step((5, 45), self.community, "accept"):
             return
-        self.h.recent.setdefault(self.place.grid.code, []).append(self.case.number)
+        self.h.recent[self.place.grid.community.code] = self.case.number
         if self.h.rng.random() < 0.9:
             self._on_site()
         else:
             self._dispatched()
 
     def _merge(self) -> bool:
-        recent = self.h.recent.get(self.place.grid.code) or []
-        if not recent:
+        target = self.h.recent.get(self.place.grid.community.code)
+        if target is None or Case.objects.filter(number=target, status__in=FINAL).exists():
             return False
-        return self.step((5, 30), self.community, "merge", into=recent[-1])
+        return self.step((5, 30), self.community, "merge", into=target)
 
     def _on_site(self) -> None:
         w = self.worker
-        if not (self.step((10, 90), w, "handle_on_site") and self.step((20, 300), w, "resolve", "已现场处置完毕", evidence=["photo://demo/after.jpg"])):
+        if not (
+            self.step((10, 90), w, "handle_on_site")
+            and self.step(
+                (20, 300), w, "resolve", "已现场处置完毕", evidence=["photo://demo/after.jpg"]
+            )
+        ):
             return
-        if self.h.rng.random() < 0.03:
-            if not (self.step((60, 600), self.h.staff.inspector, "rework", "复查发现问题仍存在") and self.step((60, 600), w, "resolve", "已返工处置")):
-                return
+        rework = self.h.rng.random() < 0.03
+        if rework and not (
+            self.step((60, 600), self.h.staff.inspector, "rework", "复查发现问题仍存在")
+            and self.step((60, 600), w, "resolve", "已返工处置")
+        ):
+            return
         self._close()
 
     def _dispatched(self) -> None:
         h, rng = self.h, self.h.rng
-        if not (self.step((20, 120), self.worker, "escalate", "需职能部门处置") and self.step((10, 60), self.community, "escalate", "超出工作站处置能力，提请街道派单")):
+        if not (
+            self.step((20, 120), self.worker, "escalate", "需职能部门处置")
+            and self.step((10, 60), self.community, "escalate", "超出工作站处置能力，提请街道派单")
+        ):
             return
         leads = h.leads.get(self.case.category_id or 0) or [rng.choice(list(h.staff.units))]
         lead = leads[0] if leads[0] in h.staff.units else rng.choice(list(h.staff.units))
         assist = [rng.choice(list(h.staff.units))] if rng.random() < 0.3 else []
-        if not self.step((10, 120), self.street, "dispatch", lead=lead, assist=[a for a in assist if a != lead]):
+        if not self.step(
+            (10, 120), self.street, "dispatch", lead=lead, assist=[a for a in assist if a != lead]
+        ):
             return
-        if rng.random() < 0.08:
+        if rng.random() < 0.1:
             if not self.step((30, 240), h.staff.units[lead], "return", "非本单位职责，建议改派"):
                 return
             lead = rng.choice([u for u in h.staff.units if u != lead])
@@ -179,7 +266,10 @@ class Life:
         unit = h.staff.units[lead]
         if not self.step((30, 240), unit, "acknowledge"):
             return
-        if rng.random() < 0.02 and not (self.step((60, 600), h.staff.duty_leader, "suspend", "等待天气好转后施工") and self.step((600, 3000), h.staff.duty_leader, "resume")):
+        if rng.random() < 0.05 and not (
+            self.step((60, 600), h.staff.duty_leader, "suspend", "等待天气好转后施工")
+            and self.step((600, 3000), h.staff.duty_leader, "resume")
+        ):
             return
         if rng.random() < 0.15 and not self.step((1440, 4000), h.staff.district, "urge"):
             return
@@ -194,7 +284,9 @@ class Life:
         if not self.citizen:
             self.step((1440, 4320), h.staff.callback, "archive")
             return
-        result = rng.choices(["satisfied", "basically_satisfied", "unsatisfied", "unreachable"], [80, 12, 4, 4])[0]
+        result = rng.choices(
+            ["satisfied", "basically_satisfied", "unsatisfied", "unreachable"], [80, 12, 4, 4]
+        )[0]
         if not self.step((600, 2880), h.staff.callback, "callback", satisfaction=result):
             return
         if result == "unsatisfied" and rng.random() < 0.5:
@@ -204,3 +296,61 @@ class Life:
         self.step((60, 1440), h.staff.callback, "archive")
 
 
+#: Scripted lives that end in a given state, for the states a month of random history may
+#: leave empty at ``now`` (a demo should show every state on the console).
+SHOWCASE: dict[str, list[tuple[str, str, dict]]] = {
+    "reported": [],
+    "accepted": [("community", "accept", {})],
+    "on_site": [("community", "accept", {}), ("worker", "handle_on_site", {})],
+    "resolved": [
+        ("community", "accept", {}),
+        ("worker", "handle_on_site", {}),
+        ("worker", "resolve", {"note": "已现场处置"}),
+    ],
+    "dispatched": [("community", "accept", {}), ("street", "dispatch", {"lead": "cg"})],
+    "in_progress": [
+        ("community", "accept", {}),
+        ("street", "dispatch", {"lead": "cg"}),
+        ("unit:cg", "acknowledge", {}),
+    ],
+    "returned": [
+        ("community", "accept", {}),
+        ("street", "dispatch", {"lead": "cg"}),
+        ("unit:cg", "return", {"note": "非本单位职责"}),
+    ],
+    "suspended": [
+        ("community", "accept", {}),
+        ("street", "dispatch", {"lead": "cg"}),
+        ("unit:cg", "acknowledge", {}),
+        ("duty_leader", "suspend", {"note": "等待施工条件"}),
+    ],
+    "closed": [
+        ("community", "accept", {}),
+        ("worker", "handle_on_site", {}),
+        ("worker", "resolve", {"note": "已现场处置"}),
+        ("inspector", "verify", {}),
+    ],
+    "reopened": [
+        ("community", "accept", {}),
+        ("worker", "handle_on_site", {}),
+        ("worker", "resolve", {"note": "已现场处置"}),
+        ("inspector", "verify", {}),
+        ("callback", "callback", {"satisfaction": "unsatisfied"}),
+        ("callback", "reopen", {"note": "诉求人反映仍未解决"}),
+    ],
+    "rejected": [("community", "reject", {"note": "重复反映"})],
+    "transferred": [("community", "transfer", {"note": "转110处置"})],
+}
+
+
+def showcase(history: History) -> int:
+    """Add a few fresh cases in each state that the random history left empty."""
+    added = 0
+    for state, path in SHOWCASE.items():
+        if Case.objects.filter(status=state).exists():
+            continue
+        for _ in range(3):
+            start = history.now - timedelta(hours=3)
+            history.one_scripted(start, path)
+            added += 1
+    return added

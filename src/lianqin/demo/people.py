@@ -13,7 +13,9 @@ from lianqin.choices import Level, Role
 from lianqin.org.models import Community, District, Grid, Person, Street, Unit
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国志文斌宁浩凯旭东梅琳雪峰波亮"
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国志文斌宁浩凯旭东梅琳雪峰波亮"
+)
 
 #: Named demo logins: (username, role, scope kind, display name).
 LOGINS = [
@@ -50,7 +52,9 @@ class Staff:
 
 
 def _actor(p: Person, level: Level, grids: frozenset[str] = frozenset()) -> Actor:
-    return Actor(p.pk, p.display_name or p.username, Role(p.role), level, p.scope_code, p.unit_id, grids)
+    return Actor(
+        p.pk, p.display_name or p.username, Role(p.role), level, p.scope_code, p.unit_id, grids
+    )
 
 
 def create_people(rng: random.Random, password: str, workers_total: int = 3038) -> Staff:
@@ -62,12 +66,26 @@ def create_people(rng: random.Random, password: str, workers_total: int = 3038) 
     units = list(Unit.objects.order_by("code"))
     people: list[Person] = []
 
-    def add(username: str, role: Role, level: Level, code: str = "", unit: Unit | None = None,
-            name: str = "", usable: bool = True) -> Person:  # fmt: skip
-        p = Person(username=username, role=role, scope_level=level, scope_code=code, unit=unit,
-                   display_name=name or person_name(rng), is_staff=role == Role.ADMIN,
-                   is_superuser=role == Role.ADMIN,
-                   password=hashed if usable else make_password(None))  # fmt: skip
+    def add(
+        username: str,
+        role: Role,
+        level: Level,
+        code: str = "",
+        unit: Unit | None = None,
+        name: str = "",
+        usable: bool = True,
+    ) -> Person:
+        p = Person(
+            username=username,
+            role=role,
+            scope_level=level,
+            scope_code=code,
+            unit=unit,
+            display_name=name or person_name(rng),
+            is_staff=role == Role.ADMIN,
+            is_superuser=role == Role.ADMIN,
+            password=hashed if usable else make_password(None),
+        )
         people.append(p)
         return p
 
@@ -77,12 +95,20 @@ def create_people(rng: random.Random, password: str, workers_total: int = 3038) 
     for c in communities:
         add(f"ws{c.code}", Role.DISPATCHER, Level.COMMUNITY, c.code, name=f"{c.name}值班员")
     for u in units:
-        add(f"u_{u.code}", Role.UNIT_HANDLER, Level.UNIT, unit=u, name=f"{u.short_name or u.name}办理员")
+        add(
+            f"u_{u.code}",
+            Role.UNIT_HANDLER,
+            Level.UNIT,
+            unit=u,
+            name=f"{u.short_name or u.name}办理员",
+        )
     per_grid = _worker_counts(len(grids), workers_total - 1)
     workers: list[tuple[Person, Grid]] = [(named["grid_worker"], grids[0])]
     for grid, n in zip(grids, per_grid, strict=True):
         for i in range(n):
-            p = add(f"gw{grid.code}{i}", Role.GRID_WORKER, Level.GRID, grid.community.code, usable=False)
+            p = add(
+                f"gw{grid.code}{i}", Role.GRID_WORKER, Level.GRID, grid.community.code, usable=False
+            )
             workers.append((p, grid))
     Person.objects.bulk_create(people, batch_size=1000)
     saved = {p.username: p for p in Person.objects.all()}
@@ -93,20 +119,30 @@ def create_people(rng: random.Random, password: str, workers_total: int = 3038) 
     return _staff(saved, streets, communities, units, workers)
 
 
-def _named_logins(add, district, street, community, grid, units):  # type: ignore[no-untyped-def]
+def _named_logins(add, district, street, community, grid, units):
     cg = next((u for u in units if u.code == "cg"), units[0])
-    scope = {"district": district.code, "street": street.code, "community": community.code,
-             "grid": community.code}  # fmt: skip
-    level = {"district": Level.DISTRICT, "street": Level.STREET, "community": Level.COMMUNITY,
-             "grid": Level.GRID, "unit": Level.UNIT}  # fmt: skip
+    scope = {
+        "district": district.code,
+        "street": street.code,
+        "community": community.code,
+        "grid": community.code,
+    }
+    level = {
+        "district": Level.DISTRICT,
+        "street": Level.STREET,
+        "community": Level.COMMUNITY,
+        "grid": Level.GRID,
+        "unit": Level.UNIT,
+    }
     out = {}
     for username, role, kind, name in LOGINS:
         if kind == "street":
             name = f"{street.name}分中心值班员"
         if kind == "community":
             name = f"{community.name}工作站值班员"
-        out[username] = add(username, role, level[kind], scope.get(kind, ""),
-                            cg if kind == "unit" else None, name)  # fmt: skip
+        out[username] = add(
+            username, role, level[kind], scope.get(kind, ""), cg if kind == "unit" else None, name
+        )
     return out
 
 
@@ -116,10 +152,12 @@ def _worker_counts(grids: int, total: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(grids)]
 
 
-def _staff(saved, streets, communities, units, workers) -> Staff:  # type: ignore[no-untyped-def]
+def _staff(saved, streets, communities, units, workers) -> Staff:
     by_grid: dict[str, list[Actor]] = {}
     for p, g in workers:
-        by_grid.setdefault(g.code, []).append(_actor(saved[p.username], Level.GRID, frozenset({g.code})))
+        by_grid.setdefault(g.code, []).append(
+            _actor(saved[p.username], Level.GRID, frozenset({g.code}))
+        )
     return Staff(
         district=_actor(saved["dispatcher"], Level.DISTRICT),
         inspector=_actor(saved["inspector"], Level.DISTRICT),

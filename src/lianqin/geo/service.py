@@ -18,7 +18,8 @@ NEAREST_GRID_DEGREES = 0.002
 def grid_index() -> GridIndex:
     global _index
     if _index is None:
-        _index = GridIndex(Grid.objects.values_list("code", "boundary").iterator())
+        rows = Grid.objects.exclude(boundary=None).values_list("code", "boundary")
+        _index = GridIndex((code, boundary) for code, boundary in rows.iterator() if boundary)
     return _index
 
 

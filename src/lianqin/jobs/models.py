@@ -12,8 +12,9 @@ from django.db import models
 
 class OutboxMessage(models.Model):
     topic = models.CharField("主题", max_length=40, db_index=True)
-    case = models.ForeignKey("cases.Case", models.PROTECT, null=True, blank=True,
-                             related_name="outbox")  # fmt: skip
+    case = models.ForeignKey(
+        "cases.Case", models.PROTECT, null=True, blank=True, related_name="outbox"
+    )
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField()
     available_at = models.DateTimeField(db_index=True)

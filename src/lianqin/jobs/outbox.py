@@ -30,5 +30,6 @@ def handlers_for(topic: str) -> list[Handler]:
 
 
 def emit(topic: str, case: Case | None, payload: dict[str, Any], *, now: datetime) -> OutboxMessage:
-    return OutboxMessage.objects.create(topic=topic, case=case, payload=payload, created_at=now,
-                                        available_at=now)  # fmt: skip
+    return OutboxMessage.objects.create(
+        topic=topic, case=case, payload=payload, created_at=now, available_at=now
+    )

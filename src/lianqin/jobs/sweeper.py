@@ -87,9 +87,10 @@ def deliver(message_id: int, owner: str, now: datetime) -> bool:
     except Exception as exc:  # a subscriber's failure must not stop the loop
         log.warning("outbox %s (%s) failed: %s", message.pk, message.topic, exc)
         OutboxMessage.objects.filter(pk=message.pk, leased_by=owner).update(
-            available_at=now + backoff(message.attempts), leased_until=None,
+            available_at=now + backoff(message.attempts),
+            leased_until=None,
             last_error=str(exc)[:2000],
-        )  # fmt: skip
+        )
         return False
     OutboxMessage.objects.filter(pk=message.pk, leased_by=owner, delivered_at=None).update(
         delivered_at=now, leased_until=None
@@ -132,8 +133,15 @@ def run_loop(stop: threading.Event, *, interval: float = 5.0, name: str | None =
             result = sweep_once(owner=name)
             totals.warnings_changed += result.warnings_changed
             totals.delivered += result.delivered
-            beat(name, started, {"warnings_changed": totals.warnings_changed,
-                                 "delivered": totals.delivered, "pid": os.getpid()})  # fmt: skip
+            beat(
+                name,
+                started,
+                {
+                    "warnings_changed": totals.warnings_changed,
+                    "delivered": totals.delivered,
+                    "pid": os.getpid(),
+                },
+            )
         except Exception:  # the database may go away for a moment: log, wait, retry
             log.exception("sweep failed; retrying in %.0f s", interval)
         finally:

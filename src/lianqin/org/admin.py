@@ -75,19 +75,35 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
 @admin.register(models.Person)
 class PersonAdmin(UserAdmin):
-    list_display = ("username", "display_name", "role", "scope_level", "scope_code", "unit",
-                    "is_active")  # fmt: skip
+    list_display = (
+        "username",
+        "display_name",
+        "role",
+        "scope_level",
+        "scope_code",
+        "unit",
+        "is_active",
+    )
     list_filter = ("role", "scope_level", "is_active")
     search_fields = ("username", "display_name", "scope_code")
     fieldsets = (
-        *UserAdmin.fieldsets,
-        ("联勤角色与辖区", {"fields": ("display_name", "role", "scope_level", "scope_code", "unit",
-                                  "work_phone")}),
-    )  # fmt: skip
+        *(UserAdmin.fieldsets or ()),
+        (
+            "联勤角色与辖区",
+            {"fields": ("display_name", "role", "scope_level", "scope_code", "unit", "work_phone")},
+        ),
+    )
 
 
 @admin.register(models.ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ("name", "prefix", "person", "channel", "created_at", "last_used_at",
-                    "revoked_at")  # fmt: skip
+    list_display = (
+        "name",
+        "prefix",
+        "person",
+        "channel",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
     readonly_fields = ("prefix", "key_hash", "created_at", "last_used_at")

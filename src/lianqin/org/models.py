@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
@@ -81,8 +82,9 @@ class Grid(models.Model):
     boundary = models.JSONField("边界 GeoJSON", null=True, blank=True)
     centroid_lon = models.FloatField("中心经度", null=True, blank=True)
     centroid_lat = models.FloatField("中心纬度", null=True, blank=True)
-    workers = models.ManyToManyField("Person", related_name="grids", blank=True,
-                                     verbose_name="网格员")  # fmt: skip
+    workers: models.ManyToManyField[Person, Any] = models.ManyToManyField(
+        "Person", related_name="grids", blank=True, verbose_name="网格员"
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "网格"
@@ -130,13 +132,16 @@ class Person(AbstractUser):
     """A user with one role, scoped to one node of the tree (by region code) or one unit."""
 
     display_name = models.CharField("姓名", max_length=50, blank=True)
-    role = models.CharField("角色", max_length=20, choices=django_choices(ROLE_LABELS),
-                            default=Role.LEADER)  # fmt: skip
-    scope_level = models.CharField("辖区层级", max_length=10, choices=django_choices(LEVEL_LABELS),
-                                   default=Level.DISTRICT)  # fmt: skip
+    role = models.CharField(
+        "角色", max_length=20, choices=django_choices(ROLE_LABELS), default=Role.LEADER
+    )
+    scope_level = models.CharField(
+        "辖区层级", max_length=10, choices=django_choices(LEVEL_LABELS), default=Level.DISTRICT
+    )
     scope_code = models.CharField("辖区编码", max_length=15, blank=True, db_index=True)
-    unit = models.ForeignKey(Unit, models.PROTECT, null=True, blank=True, related_name="people",
-                             verbose_name="所属单位")  # fmt: skip
+    unit = models.ForeignKey(
+        Unit, models.PROTECT, null=True, blank=True, related_name="people", verbose_name="所属单位"
+    )
     work_phone = models.CharField("工作电话", max_length=30, blank=True)
 
     class Meta:
@@ -151,7 +156,9 @@ class DeadlinePolicy(models.Model):
 
     code = models.SlugField("编码", max_length=30, unique=True)
     name = models.CharField("名称", max_length=60)
-    spec = models.JSONField("时限设置", help_text='如 {"normal": {"accept": "30m", "resolve": "5wd"}}')
+    spec = models.JSONField(
+        "时限设置", help_text='如 {"normal": {"accept": "30m", "resolve": "5wd"}}'
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "时限策略"
@@ -165,14 +172,17 @@ class Category(models.Model):
 
     code = models.CharField("编码", max_length=40, unique=True)
     name = models.CharField("名称", max_length=80)
-    parent = models.ForeignKey("self", models.PROTECT, null=True, blank=True,
-                               related_name="children")  # fmt: skip
+    parent = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="children"
+    )
     depth = models.PositiveSmallIntegerField("层级", default=1)
     path = models.CharField("全路径", max_length=255)
-    priority = models.CharField("默认优先级", max_length=10, choices=django_choices(PRIORITY_LABELS),
-                                default="normal")  # fmt: skip
-    deadline_policy = models.ForeignKey(DeadlinePolicy, models.PROTECT, null=True, blank=True,
-                                        verbose_name="时限策略")  # fmt: skip
+    priority = models.CharField(
+        "默认优先级", max_length=10, choices=django_choices(PRIORITY_LABELS), default="normal"
+    )
+    deadline_policy = models.ForeignKey(
+        DeadlinePolicy, models.PROTECT, null=True, blank=True, verbose_name="时限策略"
+    )
     keywords = models.JSONField("关键词", default=list, blank=True)
     active = models.BooleanField("在用", default=True)
     units = models.ManyToManyField(Unit, through="CategoryUnit", related_name="categories")
@@ -190,7 +200,9 @@ class CategoryUnit(models.Model):
 
     category = models.ForeignKey(Category, models.CASCADE)
     unit = models.ForeignKey(Unit, models.CASCADE)
-    role = models.CharField("承办方式", max_length=10, choices=django_choices(WORK_ORDER_ROLE_LABELS))
+    role = models.CharField(
+        "承办方式", max_length=10, choices=django_choices(WORK_ORDER_ROLE_LABELS)
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -235,6 +247,7 @@ class ApiKey(models.Model):
         """Create a key; the raw value is returned once and never stored."""
         prefix = secrets.token_hex(4)
         raw = f"lq_{prefix}_{secrets.token_urlsafe(32)}"
-        key = cls.objects.create(name=name, prefix=prefix, key_hash=cls.digest(raw),
-                                 person=person, channel=channel)  # fmt: skip
+        key = cls.objects.create(
+            name=name, prefix=prefix, key_hash=cls.digest(raw), person=person, channel=channel
+        )
         return key, raw

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 
 from lianqin.choices import ROLE_LABELS, UNIT_ROLES, Level, Role
 from lianqin.errors import InvalidInput
@@ -15,12 +18,17 @@ LEVEL_BY_LENGTH = {6: Level.DISTRICT, 9: Level.STREET, 12: Level.COMMUNITY, 15: 
 def scope_level(code: str) -> Level:
     """The level a region code names, checking that the region exists."""
     level = LEVEL_BY_LENGTH.get(len(code)) if code.isdigit() else None
-    model = {Level.DISTRICT: District, Level.STREET: Street, Level.COMMUNITY: Community,
-             Level.GRID: Grid}.get(level) if level else None  # fmt: skip
-    if level is None or model is None:
-        raise InvalidInput(f"辖区编码 {code!r} 无效", field="scope",
-                           hint="区6位、街道9位、社区12位、网格15位数字")  # fmt: skip
-    if not model.objects.filter(code=code).exists():
+    regions: dict[Level, QuerySet[Any]] = {
+        Level.DISTRICT: District.objects.all(),
+        Level.STREET: Street.objects.all(),
+        Level.COMMUNITY: Community.objects.all(),
+        Level.GRID: Grid.objects.all(),
+    }
+    if level is None:
+        raise InvalidInput(
+            f"辖区编码 {code!r} 无效", field="scope", hint="区6位、街道9位、社区12位、网格15位数字"
+        )
+    if not regions[level].filter(code=code).exists():
         raise InvalidInput(f"辖区 {code} 不存在", field="scope", hint="先导入网格或运行 demo")
     return level
 
@@ -42,12 +50,19 @@ def create_person(
         raise InvalidInput(f"未知角色 {role!r}", field="role", hint="可用：" + ", ".join(Role))
     if Person.objects.filter(username=username).exists():
         raise InvalidInput(f"用户名 {username} 已存在", field="username", hint="换一个用户名")
-    person = Person(username=username, display_name=name, role=role, is_staff=staff or role == "admin",
-                    is_superuser=role == "admin")  # fmt: skip
+    person = Person(
+        username=username,
+        display_name=name,
+        role=role,
+        is_staff=staff or role == "admin",
+        is_superuser=role == "admin",
+    )
     if Role(role) in UNIT_ROLES:
         found = Unit.objects.filter(code=unit).first()
         if found is None:
-            raise InvalidInput(f"单位 {unit!r} 不存在", field="unit", hint="单位角色须用 --unit 指定单位编码")
+            raise InvalidInput(
+                f"单位 {unit!r} 不存在", field="unit", hint="单位角色须用 --unit 指定单位编码"
+            )
         person.unit, person.scope_level = found, Level.UNIT
     elif role in ("admin", "system") and not scope:
         district = District.objects.first()
@@ -61,13 +76,16 @@ def create_person(
             try:
                 validate_password(password, person)
             except ValidationError as exc:
-                raise InvalidInput("密码不符合要求：" + "；".join(exc.messages), field="password",
-                                   hint="至少8位，不要全是数字或常见密码") from None  # fmt: skip
+                raise InvalidInput(
+                    "密码不符合要求：" + "；".join(exc.messages),
+                    field="password",
+                    hint="至少8位，不要全是数字或常见密码",
+                ) from None
         person.set_password(password)
     else:
         person.set_unusable_password()
     person.save()
     if role == Role.GRID_WORKER and len(scope) == 15:
-        person.grids.add(Grid.objects.get(code=scope))
+        Grid.objects.get(code=scope).workers.add(person)
     raw = ApiKey.issue(f"{username} 的密钥", person)[1] if issue_key else ""
     return person, raw

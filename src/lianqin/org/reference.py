@@ -22,18 +22,23 @@ def load_policies() -> int:
     """The built-in deadline policies, unless a deployment already edited them."""
     created = 0
     for code, policy in DEFAULT_POLICIES.items():
-        spec = {p.value: {s.value: str(d) for s, d in stages.items()}
-                for p, stages in policy.stages.items()}  # fmt: skip
-        _, new = DeadlinePolicy.objects.get_or_create(code=code, defaults={"name": policy.name,
-                                                                          "spec": spec})  # fmt: skip
+        spec = {
+            p.value: {s.value: str(d) for s, d in stages.items()}
+            for p, stages in policy.stages.items()
+        }
+        _, new = DeadlinePolicy.objects.get_or_create(
+            code=code, defaults={"name": policy.name, "spec": spec}
+        )
         created += new
     return created
 
 
 def load_units(rows: list[UnitRow]) -> int:
     for row in rows:
-        Unit.objects.update_or_create(code=row.code, defaults={
-            "name": row.name, "kind": row.kind, "short_name": row.short_name})  # fmt: skip
+        Unit.objects.update_or_create(
+            code=row.code,
+            defaults={"name": row.name, "kind": row.kind, "short_name": row.short_name},
+        )
     return len(rows)
 
 
@@ -47,21 +52,31 @@ def load_catalogue(rows: list[CategoryRow]) -> int:
         parent = nodes.get(row.parent_code) if row.parent_code else None
         if row.parent_code and parent is None:
             parent = Category.objects.get(code=row.parent_code)
-        node, _ = Category.objects.update_or_create(code=row.code, defaults={
-            "name": row.name, "parent": parent, "depth": row.level,
-            "path": "/".join(row.path), "priority": row.priority or "normal",
-            "deadline_policy": policies.get(row.deadline_policy or ""),
-            "keywords": list(row.keywords),
-        })  # fmt: skip
+        node, _ = Category.objects.update_or_create(
+            code=row.code,
+            defaults={
+                "name": row.name,
+                "parent": parent,
+                "depth": row.level,
+                "path": "/".join(row.path),
+                "priority": row.priority or "normal",
+                "deadline_policy": policies.get(row.deadline_policy or ""),
+                "keywords": list(row.keywords),
+            },
+        )
         nodes[row.code] = node
         if row.lead_units or row.assist_units:
             CategoryUnit.objects.filter(category=node).delete()
             links = [(c, WorkOrderRole.LEAD) for c in row.lead_units] + [
-                (c, WorkOrderRole.ASSIST) for c in row.assist_units]  # fmt: skip
-            CategoryUnit.objects.bulk_create([
-                CategoryUnit(category=node, unit=units[code], role=role, position=i)
-                for i, (code, role) in enumerate(links) if code in units
-            ])  # fmt: skip
+                (c, WorkOrderRole.ASSIST) for c in row.assist_units
+            ]
+            CategoryUnit.objects.bulk_create(
+                [
+                    CategoryUnit(category=node, unit=units[code], role=role, position=i)
+                    for i, (code, role) in enumerate(links)
+                    if code in units
+                ]
+            )
     return len(rows)
 
 
@@ -79,13 +94,17 @@ def ensure_centers(district: District) -> int:
     wanted = [(CenterKind.COMMAND_CENTER, Level.DISTRICT, district.code, district.name)]
     for street in district.streets.prefetch_related("communities"):
         wanted.append((CenterKind.SUB_CENTER, Level.STREET, street.code, street.name))
-        wanted += [(CenterKind.WORKSTATION, Level.COMMUNITY, c.code, c.name)
-                   for c in street.communities.all()]  # fmt: skip
+        wanted += [
+            (CenterKind.WORKSTATION, Level.COMMUNITY, c.code, c.name)
+            for c in street.communities.all()
+        ]
     existing = set(Center.objects.values_list("region_code", flat=True))
     new = [
-        Center(kind=kind, level=level, region_code=code,
-               name=f"{name}{CENTER_KIND_LABELS[kind].zh}")
-        for kind, level, code, name in wanted if code not in existing
-    ]  # fmt: skip
+        Center(
+            kind=kind, level=level, region_code=code, name=f"{name}{CENTER_KIND_LABELS[kind].zh}"
+        )
+        for kind, level, code, name in wanted
+        if code not in existing
+    ]
     Center.objects.bulk_create(new)
     return len(new)

@@ -46,7 +46,9 @@ class NewReport:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def create_case(actor: Actor, report: NewReport, *, now: datetime | None = None) -> tuple[Case, bool]:
+def create_case(
+    actor: Actor, report: NewReport, *, now: datetime | None = None
+) -> tuple[Case, bool]:
     """Register a report and the case it opens. A replay of ``(channel, external_id)``
     returns the case the first one made and ``created=False``; nothing new is written."""
     now = now or timezone.now()
@@ -77,13 +79,15 @@ def _replayed(report: NewReport) -> Case | None:
 
 def _validate(report: NewReport) -> None:
     if report.channel not in CHANNEL_LABELS:
-        raise InvalidInput(f"未知渠道 {report.channel!r}", field="channel",
-                           hint="可用渠道：" + ", ".join(Channel))  # fmt: skip
+        raise InvalidInput(
+            f"未知渠道 {report.channel!r}", field="channel", hint="可用渠道：" + ", ".join(Channel)
+        )
     if not report.title.strip():
         raise InvalidInput("标题不能为空", field="title", hint="用一句话概括问题")
     if report.priority and report.priority not in PRIORITY_LABELS:
-        raise InvalidInput(f"未知优先级 {report.priority!r}", field="priority",
-                           hint="可用：" + ", ".join(Priority))  # fmt: skip
+        raise InvalidInput(
+            f"未知优先级 {report.priority!r}", field="priority", hint="可用：" + ", ".join(Priority)
+        )
     if (report.lon is None) != (report.lat is None):
         raise InvalidInput("经度和纬度须同时提供", field="lon", hint="或都不提供，只填地址")
 
@@ -117,16 +121,26 @@ def _create(actor: Actor, report: NewReport, now: datetime) -> Case:
     contact = None
     if report.reporter_name or report.reporter_phone or report.reporter_id_number:
         contact = ReporterContact.objects.create(
-            name=report.reporter_name, phone=report.reporter_phone,
+            name=report.reporter_name,
+            phone=report.reporter_phone,
             id_number=report.reporter_id_number,
-        )  # fmt: skip
+        )
     Report.objects.create(
-        channel=report.channel, external_id=report.external_id or f"lq-{uuid.uuid4().hex}",
-        case=case, received_at=now, reported_at=report.reported_at, raw=report.raw,
-        content_type=report.content_type, title=report.title, description=report.description,
-        lon=report.lon, lat=report.lat, address=report.address, reporter=contact,
+        channel=report.channel,
+        external_id=report.external_id or f"lq-{uuid.uuid4().hex}",
+        case=case,
+        received_at=now,
+        reported_at=report.reported_at,
+        raw=report.raw,
+        content_type=report.content_type,
+        title=report.title,
+        description=report.description,
+        lon=report.lon,
+        lat=report.lat,
+        address=report.address,
+        reporter=contact,
         submitted_by_id=actor.person_id,
-    )  # fmt: skip
+    )
     record(case, actor, "create", "", State.REPORTED, now, "", {"channel": report.channel})
     return case
 
@@ -136,17 +150,23 @@ def _category(code: str) -> Category | None:
         return None
     found = Category.objects.filter(code=code).select_related("deadline_policy").first()
     if found is None:
-        raise InvalidInput(f"未知类别编码 {code!r}", field="category",
-                           hint="见 GET /api/v1/categories 或管理后台「派单目录」")  # fmt: skip
+        raise InvalidInput(
+            f"未知类别编码 {code!r}",
+            field="category",
+            hint="见 GET /api/v1/categories 或管理后台「派单目录」",
+        )
     return found
 
 
 def _grid(report: NewReport) -> Grid | None:
     if report.grid_code:
-        grid = Grid.objects.select_related("community__street").filter(code=report.grid_code).first()
+        grid = (
+            Grid.objects.select_related("community__street").filter(code=report.grid_code).first()
+        )
         if grid is None:
-            raise InvalidInput(f"未知网格编码 {report.grid_code!r}", field="grid",
-                               hint="网格编码为15位数字")  # fmt: skip
+            raise InvalidInput(
+                f"未知网格编码 {report.grid_code!r}", field="grid", hint="网格编码为15位数字"
+            )
         return grid
     if report.lon is not None and report.lat is not None:
         return locate(report.lon, report.lat)
@@ -160,5 +180,3 @@ def _next_number(district_code: str, now: datetime) -> str:
     CaseCounter.objects.filter(prefix=prefix).update(last=F("last") + 1)
     last = CaseCounter.objects.values_list("last", flat=True).get(prefix=prefix)
     return f"{prefix}-{last:06d}"
-
-

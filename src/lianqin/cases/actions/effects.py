@@ -69,7 +69,16 @@ def _merge(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dic
     target.version += 1
     target.updated_at = now
     target.save()
-    record(target, actor, "merge_in", before, before, now, note, {"from": case.number, "reports": moved})
+    record(
+        target,
+        actor,
+        "merge_in",
+        before,
+        before,
+        now,
+        note,
+        {"from": case.number, "reports": moved},
+    )
     case.merged_into = target
     return {"into": number, "reports": moved}
 
@@ -84,18 +93,25 @@ def _on_site(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> d
 def _units(p: Params, case: Case) -> tuple[Unit, list[Unit]]:
     """Lead and assisting units from the parameters, else the category's defaults."""
     lead_code, assist_codes = p.get("lead"), list(p.get("assist") or [])
-    if not lead_code and case.category_id:
+    if not lead_code and case.category is not None:
         links = case.category.categoryunit_set.select_related("unit").order_by("role", "position")
         leads = [x.unit.code for x in links if x.role == WorkOrderRole.LEAD]
         lead_code = leads[0] if leads else None
-        assist_codes = assist_codes or [x.unit.code for x in links if x.role == WorkOrderRole.ASSIST]
+        assist_codes = assist_codes or [
+            x.unit.code for x in links if x.role == WorkOrderRole.ASSIST
+        ]
     if not lead_code:
-        raise InvalidInput("须指定主办单位", field="lead", hint="lead=单位编码；类别未设默认主办单位")
-    found = {u.code: u for u in Unit.objects.filter(code__in=[lead_code, *assist_codes], active=True)}
+        raise InvalidInput(
+            "须指定主办单位", field="lead", hint="lead=单位编码；类别未设默认主办单位"
+        )
+    found = {
+        u.code: u for u in Unit.objects.filter(code__in=[lead_code, *assist_codes], active=True)
+    }
     missing = [c for c in [lead_code, *assist_codes] if c not in found]
     if missing:
-        raise InvalidInput(f"未知或停用的单位：{', '.join(missing)}", field="lead",
-                           hint="见管理后台「参勤单位」")  # fmt: skip
+        raise InvalidInput(
+            f"未知或停用的单位：{', '.join(missing)}", field="lead", hint="见管理后台「参勤单位」"
+        )
     return found[lead_code], [found[c] for c in dict.fromkeys(assist_codes) if c != lead_code]
 
 
@@ -108,15 +124,22 @@ def _dispatch(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> 
     for unit, role in [(lead, WorkOrderRole.LEAD), *[(u, WorkOrderRole.ASSIST) for u in assists]]:
         if unit.pk in busy:
             continue
-        WorkOrder.objects.create(case=case, unit=unit, role=role, dispatched_at=now,
-                                 acknowledge_due=case.acknowledge_due, due_at=case.resolve_due,
-                                 dispatched_by_id=actor.person_id)  # fmt: skip
+        WorkOrder.objects.create(
+            case=case,
+            unit=unit,
+            role=role,
+            dispatched_at=now,
+            acknowledge_due=case.acknowledge_due,
+            due_at=case.resolve_due,
+            dispatched_by_id=actor.person_id,
+        )
     return {"lead": lead.code, "assist": [u.code for u in assists]}
 
 
 def _lead_order(case: Case, actor: Actor) -> WorkOrder:
-    return case.work_orders.filter(unit_id=actor.unit_id, role=WorkOrderRole.LEAD,
-                                   state__in=ACTIVE).latest("id")  # fmt: skip
+    return case.work_orders.filter(
+        unit_id=actor.unit, role=WorkOrderRole.LEAD, state__in=ACTIVE
+    ).latest("id")
 
 
 def _move(order: WorkOrder, event: str, now: datetime, **fields: Any) -> None:
@@ -161,8 +184,9 @@ def _rework(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> di
     case.rework_count += 1
     case.resolved_at = None
     if case.mode == Mode.DISPATCHED:
-        order = case.work_orders.filter(role=WorkOrderRole.LEAD,
-                                        state=WorkOrderState.REPLIED).latest("id")  # fmt: skip
+        order = case.work_orders.filter(
+            role=WorkOrderRole.LEAD, state=WorkOrderState.REPLIED
+        ).latest("id")
         _move(order, "rework", now)
     return {"rework_count": case.rework_count}
 
@@ -170,8 +194,11 @@ def _rework(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> di
 def _callback(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
     result = str(p.get("satisfaction") or "")
     if result not in SATISFACTION_LABELS:
-        raise InvalidInput(f"未知满意度 {result!r}", field="satisfaction",
-                           hint="可用：" + ", ".join(SATISFACTION_LABELS))  # fmt: skip
+        raise InvalidInput(
+            f"未知满意度 {result!r}",
+            field="satisfaction",
+            hint="可用：" + ", ".join(SATISFACTION_LABELS),
+        )
     case.satisfaction = result
     return {"satisfaction": result}
 
@@ -195,8 +222,9 @@ def _resume(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> di
     for stage in (Stage.ACKNOWLEDGE, Stage.RESOLVE):
         due = getattr(case, f"{stage.value}_due")
         if due is not None:
-            shifted = shift_for_pause(due, paused_from, now, cal,
-                                      working=deadlines.is_working(case, stage))  # fmt: skip
+            shifted = shift_for_pause(
+                due, paused_from, now, cal, working=deadlines.is_working(case, stage)
+            )
             setattr(case, f"{stage.value}_due", shifted)
     case.suspended_from, case.suspended_at = "", None
     return {"paused_minutes": int((now - paused_from).total_seconds() // 60)}

@@ -27,15 +27,42 @@ def refresh(case: Case, now: datetime, *, restart: bool = True) -> WarningLevel:
     return warning
 
 
-def record(case: Case, actor: Actor, action: str, before: str, after: str, now: datetime,
-           note: str, data: dict[str, Any]) -> None:  # fmt: skip
+def record(
+    case: Case,
+    actor: Actor,
+    action: str,
+    before: str,
+    after: str,
+    now: datetime,
+    note: str,
+    data: dict[str, Any],
+) -> None:
     """Append one history line (``seq`` = the case's version) and its outbox message."""
     CaseEvent.objects.create(
-        case=case, seq=case.version, action=action, from_state=before, to_state=after, at=now,
-        actor_id=actor.person_id, actor_name=actor.name, actor_role=actor.role,
-        actor_level=actor.level, note=note, data=data,
-    )  # fmt: skip
-    emit(f"case.{action}", case, {
-        "number": case.number, "action": action, "from": before, "to": after,
-        "level": case.level, "warning": case.warning, "version": case.version,
-    }, now=now)  # fmt: skip
+        case=case,
+        seq=case.version,
+        action=action,
+        from_state=before,
+        to_state=after,
+        at=now,
+        actor_id=actor.person_id,
+        actor_name=actor.name,
+        actor_role=actor.role,
+        actor_level=actor.level,
+        note=note,
+        data=data,
+    )
+    emit(
+        f"case.{action}",
+        case,
+        {
+            "number": case.number,
+            "action": action,
+            "from": before,
+            "to": after,
+            "level": case.level,
+            "warning": case.warning,
+            "version": case.version,
+        },
+        now=now,
+    )

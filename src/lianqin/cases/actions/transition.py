@@ -41,17 +41,27 @@ def perform(
         if expected_version is not None and case.version != expected_version:
             raise Conflict(
                 f"案件 {number} 已被他人更新（当前版本 {case.version}，您看到的是 {expected_version}）",
-                hint="刷新后再操作", current_version=case.version, status=case.status,
-            )  # fmt: skip
+                hint="刷新后再操作",
+                current_version=case.version,
+                status=case.status,
+            )
         check_may_act(actor, case)
         try:
-            edge, target = plan(action, State(case.status), role=actor.role, level=actor.level,
-                                mode=Mode(case.mode), previous=_previous(case))  # fmt: skip
+            edge, target = plan(
+                action,
+                State(case.status),
+                role=actor.role,
+                level=actor.level,
+                mode=Mode(case.mode),
+                previous=_previous(case),
+            )
         except WorkflowError as exc:
             cls = InvalidTransition if exc.code == "invalid_transition" else Forbidden
             raise cls(exc.message, status=case.status, current_version=case.version) from None
         if edge.needs_note and not note.strip():
-            raise InvalidInput(f"「{action.value}」须填写理由", field="note", hint="在 note 中说明原因")
+            raise InvalidInput(
+                f"「{action.value}」须填写理由", field="note", hint="在 note 中说明原因"
+            )
         before = case.status
         apply = EFFECTS.get(action)
         data = apply(case, actor, now, note, params) if apply else {}
@@ -68,8 +78,9 @@ def _action(action: Action | str) -> Action:
     try:
         return Action(action)
     except ValueError:
-        raise NotFound(f"未知动作 {action!r}", field="action",
-                       hint="可用动作：" + ", ".join(Action)) from None  # fmt: skip
+        raise NotFound(
+            f"未知动作 {action!r}", field="action", hint="可用动作：" + ", ".join(Action)
+        ) from None
 
 
 def _previous(case: Case) -> State | None:
@@ -96,6 +107,14 @@ def refresh_warning(case_id: int, now: datetime | None = None) -> WarningLevel |
         case.updated_at = now
         case.save()
         if worse(after, before):
-            record(case, SYSTEM, "warning", case.status, case.status, now, "",
-                   {"warning": after.value, "was": before.value, "stage": case.stage})  # fmt: skip
+            record(
+                case,
+                SYSTEM,
+                "warning",
+                case.status,
+                case.status,
+                now,
+                "",
+                {"warning": after.value, "was": before.value, "stage": case.stage},
+            )
         return after

@@ -21,8 +21,15 @@ from lianqin.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
 EVENTS = {"acknowledge": "acknowledged_at", "reply": "replied_at", "return": None}
 
 
-def work_order_event(actor: Actor, number: str, order_id: int, event: str, *, note: str = "",
-                     now: datetime | None = None) -> WorkOrder:  # fmt: skip
+def work_order_event(
+    actor: Actor,
+    number: str,
+    order_id: int,
+    event: str,
+    *,
+    note: str = "",
+    now: datetime | None = None,
+) -> WorkOrder:
     """Move one work order of the actor's unit; ``reply`` and ``return`` need a note."""
     now = now or timezone.now()
     if event not in EVENTS:
@@ -51,6 +58,14 @@ def work_order_event(actor: Actor, number: str, order_id: int, event: str, *, no
         case.version += 1
         case.updated_at = now
         case.save(update_fields=["version", "updated_at"])
-        record(case, actor, f"work_order_{event}", case.status, case.status, now, note,
-               {"work_order": order.pk, "unit": order.unit.code, "role": order.role})  # fmt: skip
+        record(
+            case,
+            actor,
+            f"work_order_{event}",
+            case.status,
+            case.status,
+            now,
+            note,
+            {"work_order": order.pk, "unit": order.unit.code, "role": order.role},
+        )
     return order

@@ -5,46 +5,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0001_initial'),
+        ("cases", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Heartbeat',
+            name="Heartbeat",
             fields=[
-                ('name', models.CharField(max_length=80, primary_key=True, serialize=False)),
-                ('beat_at', models.DateTimeField()),
-                ('started_at', models.DateTimeField()),
-                ('info', models.JSONField(default=dict)),
+                ("name", models.CharField(max_length=80, primary_key=True, serialize=False)),
+                ("beat_at", models.DateTimeField()),
+                ("started_at", models.DateTimeField()),
+                ("info", models.JSONField(default=dict)),
             ],
             options={
-                'verbose_name': '后台心跳',
-                'verbose_name_plural': '后台心跳',
+                "verbose_name": "后台心跳",
+                "verbose_name_plural": "后台心跳",
             },
         ),
         migrations.CreateModel(
-            name='OutboxMessage',
+            name="OutboxMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('topic', models.CharField(db_index=True, max_length=40, verbose_name='主题')),
-                ('payload', models.JSONField(default=dict)),
-                ('created_at', models.DateTimeField()),
-                ('available_at', models.DateTimeField(db_index=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('leased_until', models.DateTimeField(blank=True, null=True)),
-                ('leased_by', models.CharField(blank=True, max_length=80)),
-                ('delivered_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='outbox', to='cases.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("topic", models.CharField(db_index=True, max_length=40, verbose_name="主题")),
+                ("payload", models.JSONField(default=dict)),
+                ("created_at", models.DateTimeField()),
+                ("available_at", models.DateTimeField(db_index=True)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("leased_until", models.DateTimeField(blank=True, null=True)),
+                ("leased_by", models.CharField(blank=True, max_length=80)),
+                ("delivered_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="outbox",
+                        to="cases.case",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '发件箱',
-                'verbose_name_plural': '发件箱',
-                'ordering': ['id'],
+                "verbose_name": "发件箱",
+                "verbose_name_plural": "发件箱",
+                "ordering": ["id"],
             },
         ),
     ]

@@ -5,236 +5,572 @@ import django.contrib.auth.validators
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import lianqin.choices
 from django.conf import settings
 from django.db import migrations, models
 
+import lianqin.choices
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CalendarDay',
+            name="CalendarDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(unique=True, verbose_name='日期')),
-                ('is_workday', models.BooleanField(verbose_name='工作日')),
-                ('note', models.CharField(blank=True, max_length=60, verbose_name='说明')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(unique=True, verbose_name="日期")),
+                ("is_workday", models.BooleanField(verbose_name="工作日")),
+                ("note", models.CharField(blank=True, max_length=60, verbose_name="说明")),
             ],
             options={
-                'verbose_name': '工作日历调整',
-                'verbose_name_plural': '工作日历调整',
-                'ordering': ['date'],
+                "verbose_name": "工作日历调整",
+                "verbose_name_plural": "工作日历调整",
+                "ordering": ["date"],
             },
         ),
         migrations.CreateModel(
-            name='Center',
+            name="Center",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('command_center', '联勤指挥中心'), ('sub_center', '联勤指挥分中心'), ('workstation', '联勤工作站')], max_length=20, verbose_name='类型')),
-                ('name', models.CharField(max_length=80, verbose_name='名称')),
-                ('level', models.CharField(choices=[('grid', '网格'), ('community', '社区/村'), ('street', '街道'), ('district', '区'), ('unit', '参勤单位')], max_length=10, verbose_name='层级')),
-                ('region_code', models.CharField(max_length=15, unique=True, verbose_name='辖区编码')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='值班电话')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("command_center", "联勤指挥中心"),
+                            ("sub_center", "联勤指挥分中心"),
+                            ("workstation", "联勤工作站"),
+                        ],
+                        max_length=20,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, verbose_name="名称")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("grid", "网格"),
+                            ("community", "社区/村"),
+                            ("street", "街道"),
+                            ("district", "区"),
+                            ("unit", "参勤单位"),
+                        ],
+                        max_length=10,
+                        verbose_name="层级",
+                    ),
+                ),
+                (
+                    "region_code",
+                    models.CharField(max_length=15, unique=True, verbose_name="辖区编码"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="值班电话")),
             ],
             options={
-                'verbose_name': '指挥中心/分中心/工作站',
-                'verbose_name_plural': '指挥中心/分中心/工作站',
-                'ordering': ['region_code'],
+                "verbose_name": "指挥中心/分中心/工作站",
+                "verbose_name_plural": "指挥中心/分中心/工作站",
+                "ordering": ["region_code"],
             },
         ),
         migrations.CreateModel(
-            name='Community',
+            name="Community",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=12, unique=True, validators=[django.core.validators.RegexValidator('^\\d{12}$', '必须是 12 位数字')], verbose_name='编码')),
-                ('name', models.CharField(max_length=50, verbose_name='名称')),
-                ('rural', models.BooleanField(default=False, verbose_name='村（农村）')),
-                ('households', models.PositiveIntegerField(default=0, verbose_name='户数')),
-                ('population', models.PositiveIntegerField(default=0, verbose_name='人口')),
-                ('boundary', models.JSONField(blank=True, null=True, verbose_name='边界 GeoJSON')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=12,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator("^\\d{12}$", "必须是 12 位数字")
+                        ],
+                        verbose_name="编码",
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="名称")),
+                ("rural", models.BooleanField(default=False, verbose_name="村（农村）")),
+                ("households", models.PositiveIntegerField(default=0, verbose_name="户数")),
+                ("population", models.PositiveIntegerField(default=0, verbose_name="人口")),
+                ("boundary", models.JSONField(blank=True, null=True, verbose_name="边界 GeoJSON")),
             ],
             options={
-                'verbose_name': '社区/村',
-                'verbose_name_plural': '社区/村',
-                'ordering': ['code'],
+                "verbose_name": "社区/村",
+                "verbose_name_plural": "社区/村",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='DeadlinePolicy',
+            name="DeadlinePolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=30, unique=True, verbose_name='编码')),
-                ('name', models.CharField(max_length=60, verbose_name='名称')),
-                ('spec', models.JSONField(help_text='如 {"normal": {"accept": "30m", "resolve": "5wd"}}', verbose_name='时限设置')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=30, unique=True, verbose_name="编码")),
+                ("name", models.CharField(max_length=60, verbose_name="名称")),
+                (
+                    "spec",
+                    models.JSONField(
+                        help_text='如 {"normal": {"accept": "30m", "resolve": "5wd"}}',
+                        verbose_name="时限设置",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '时限策略',
-                'verbose_name_plural': '时限策略',
+                "verbose_name": "时限策略",
+                "verbose_name_plural": "时限策略",
             },
         ),
         migrations.CreateModel(
-            name='District',
+            name="District",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=6, unique=True, validators=[django.core.validators.RegexValidator('^\\d{6}$', '必须是 6 位数字')], verbose_name='行政区划代码')),
-                ('name', models.CharField(max_length=50, verbose_name='名称')),
-                ('boundary', models.JSONField(blank=True, null=True, verbose_name='边界 GeoJSON')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=6,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator("^\\d{6}$", "必须是 6 位数字")
+                        ],
+                        verbose_name="行政区划代码",
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="名称")),
+                ("boundary", models.JSONField(blank=True, null=True, verbose_name="边界 GeoJSON")),
             ],
             options={
-                'verbose_name': '区',
-                'verbose_name_plural': '区',
+                "verbose_name": "区",
+                "verbose_name_plural": "区",
             },
         ),
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=30, unique=True, verbose_name='编码')),
-                ('name', models.CharField(max_length=80, verbose_name='名称')),
-                ('short_name', models.CharField(blank=True, max_length=30, verbose_name='简称')),
-                ('kind', models.CharField(default='department', max_length=20, verbose_name='类别')),
-                ('active', models.BooleanField(default=True, verbose_name='在用')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=30, unique=True, verbose_name="编码")),
+                ("name", models.CharField(max_length=80, verbose_name="名称")),
+                ("short_name", models.CharField(blank=True, max_length=30, verbose_name="简称")),
+                (
+                    "kind",
+                    models.CharField(default="department", max_length=20, verbose_name="类别"),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="在用")),
             ],
             options={
-                'verbose_name': '参勤单位',
-                'verbose_name_plural': '参勤单位',
-                'ordering': ['code'],
+                "verbose_name": "参勤单位",
+                "verbose_name_plural": "参勤单位",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('display_name', models.CharField(blank=True, max_length=50, verbose_name='姓名')),
-                ('role', models.CharField(choices=[('dispatcher', '值班员'), ('duty_leader', '值班长'), ('grid_worker', '网格员'), ('unit_handler', '单位办理员'), ('unit_leader', '单位负责人'), ('inspector', '监督员/核查员'), ('callback_staff', '回访员'), ('leader', '领导（只读）'), ('admin', '管理员'), ('system', '系统')], default=lianqin.choices.Role['LEADER'], max_length=20, verbose_name='角色')),
-                ('scope_level', models.CharField(choices=[('grid', '网格'), ('community', '社区/村'), ('street', '街道'), ('district', '区'), ('unit', '参勤单位')], default=lianqin.choices.Level['DISTRICT'], max_length=10, verbose_name='辖区层级')),
-                ('scope_code', models.CharField(blank=True, db_index=True, max_length=15, verbose_name='辖区编码')),
-                ('work_phone', models.CharField(blank=True, max_length=30, verbose_name='工作电话')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='people', to='org.unit', verbose_name='所属单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                ("display_name", models.CharField(blank=True, max_length=50, verbose_name="姓名")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("dispatcher", "值班员"),
+                            ("duty_leader", "值班长"),
+                            ("grid_worker", "网格员"),
+                            ("unit_handler", "单位办理员"),
+                            ("unit_leader", "单位负责人"),
+                            ("inspector", "监督员/核查员"),
+                            ("callback_staff", "回访员"),
+                            ("leader", "领导（只读）"),
+                            ("admin", "管理员"),
+                            ("system", "系统"),
+                        ],
+                        default=lianqin.choices.Role["LEADER"],
+                        max_length=20,
+                        verbose_name="角色",
+                    ),
+                ),
+                (
+                    "scope_level",
+                    models.CharField(
+                        choices=[
+                            ("grid", "网格"),
+                            ("community", "社区/村"),
+                            ("street", "街道"),
+                            ("district", "区"),
+                            ("unit", "参勤单位"),
+                        ],
+                        default=lianqin.choices.Level["DISTRICT"],
+                        max_length=10,
+                        verbose_name="辖区层级",
+                    ),
+                ),
+                (
+                    "scope_code",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=15, verbose_name="辖区编码"
+                    ),
+                ),
+                (
+                    "work_phone",
+                    models.CharField(blank=True, max_length=30, verbose_name="工作电话"),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="people",
+                        to="org.unit",
+                        verbose_name="所属单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '人员',
-                'verbose_name_plural': '人员',
+                "verbose_name": "人员",
+                "verbose_name_plural": "人员",
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='ApiKey',
+            name="ApiKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, verbose_name='名称')),
-                ('prefix', models.CharField(max_length=12, unique=True, verbose_name='前缀')),
-                ('key_hash', models.CharField(max_length=64)),
-                ('channel', models.CharField(blank=True, max_length=30, verbose_name='渠道')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_keys', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="名称")),
+                ("prefix", models.CharField(max_length=12, unique=True, verbose_name="前缀")),
+                ("key_hash", models.CharField(max_length=64)),
+                ("channel", models.CharField(blank=True, max_length=30, verbose_name="渠道")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_keys",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API 密钥',
-                'verbose_name_plural': 'API 密钥',
+                "verbose_name": "API 密钥",
+                "verbose_name_plural": "API 密钥",
             },
         ),
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, unique=True, verbose_name='编码')),
-                ('name', models.CharField(max_length=80, verbose_name='名称')),
-                ('depth', models.PositiveSmallIntegerField(default=1, verbose_name='层级')),
-                ('path', models.CharField(max_length=255, verbose_name='全路径')),
-                ('priority', models.CharField(choices=[('urgent', '紧急'), ('high', '较急'), ('normal', '一般'), ('low', '咨询/低')], default='normal', max_length=10, verbose_name='默认优先级')),
-                ('keywords', models.JSONField(blank=True, default=list, verbose_name='关键词')),
-                ('active', models.BooleanField(default=True, verbose_name='在用')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='org.category')),
-                ('deadline_policy', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='org.deadlinepolicy', verbose_name='时限策略')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, unique=True, verbose_name="编码")),
+                ("name", models.CharField(max_length=80, verbose_name="名称")),
+                ("depth", models.PositiveSmallIntegerField(default=1, verbose_name="层级")),
+                ("path", models.CharField(max_length=255, verbose_name="全路径")),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[
+                            ("urgent", "紧急"),
+                            ("high", "较急"),
+                            ("normal", "一般"),
+                            ("low", "咨询/低"),
+                        ],
+                        default="normal",
+                        max_length=10,
+                        verbose_name="默认优先级",
+                    ),
+                ),
+                ("keywords", models.JSONField(blank=True, default=list, verbose_name="关键词")),
+                ("active", models.BooleanField(default=True, verbose_name="在用")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="org.category",
+                    ),
+                ),
+                (
+                    "deadline_policy",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="org.deadlinepolicy",
+                        verbose_name="时限策略",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '派单目录',
-                'verbose_name_plural': '派单目录',
-                'ordering': ['code'],
+                "verbose_name": "派单目录",
+                "verbose_name_plural": "派单目录",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Grid',
+            name="Grid",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=15, unique=True, validators=[django.core.validators.RegexValidator('^\\d{15}$', '必须是 15 位数字')], verbose_name='网格编码')),
-                ('name', models.CharField(max_length=60, verbose_name='名称')),
-                ('households', models.PositiveIntegerField(default=0, verbose_name='户数')),
-                ('boundary', models.JSONField(blank=True, null=True, verbose_name='边界 GeoJSON')),
-                ('centroid_lon', models.FloatField(blank=True, null=True, verbose_name='中心经度')),
-                ('centroid_lat', models.FloatField(blank=True, null=True, verbose_name='中心纬度')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grids', to='org.community')),
-                ('workers', models.ManyToManyField(blank=True, related_name='grids', to=settings.AUTH_USER_MODEL, verbose_name='网格员')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=15,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator("^\\d{15}$", "必须是 15 位数字")
+                        ],
+                        verbose_name="网格编码",
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="名称")),
+                ("households", models.PositiveIntegerField(default=0, verbose_name="户数")),
+                ("boundary", models.JSONField(blank=True, null=True, verbose_name="边界 GeoJSON")),
+                ("centroid_lon", models.FloatField(blank=True, null=True, verbose_name="中心经度")),
+                ("centroid_lat", models.FloatField(blank=True, null=True, verbose_name="中心纬度")),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="grids",
+                        to="org.community",
+                    ),
+                ),
+                (
+                    "workers",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="grids",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="网格员",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '网格',
-                'verbose_name_plural': '网格',
-                'ordering': ['code'],
+                "verbose_name": "网格",
+                "verbose_name_plural": "网格",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Street',
+            name="Street",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=9, unique=True, validators=[django.core.validators.RegexValidator('^\\d{9}$', '必须是 9 位数字')], verbose_name='编码')),
-                ('name', models.CharField(max_length=50, verbose_name='名称')),
-                ('boundary', models.JSONField(blank=True, null=True, verbose_name='边界 GeoJSON')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='streets', to='org.district')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=9,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator("^\\d{9}$", "必须是 9 位数字")
+                        ],
+                        verbose_name="编码",
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="名称")),
+                ("boundary", models.JSONField(blank=True, null=True, verbose_name="边界 GeoJSON")),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="streets",
+                        to="org.district",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '街道',
-                'verbose_name_plural': '街道',
-                'ordering': ['code'],
+                "verbose_name": "街道",
+                "verbose_name_plural": "街道",
+                "ordering": ["code"],
             },
         ),
         migrations.AddField(
-            model_name='community',
-            name='street',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='communities', to='org.street'),
+            model_name="community",
+            name="street",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="communities",
+                to="org.street",
+            ),
         ),
         migrations.CreateModel(
-            name='CategoryUnit',
+            name="CategoryUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('lead', '主办'), ('assist', '协办')], max_length=10, verbose_name='承办方式')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='org.category')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='org.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("lead", "主办"), ("assist", "协办")],
+                        max_length=10,
+                        verbose_name="承办方式",
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="org.category"
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="org.unit"),
+                ),
             ],
             options={
-                'verbose_name': '目录承办单位',
-                'verbose_name_plural': '目录承办单位',
-                'ordering': ['category', 'role', 'position'],
-                'unique_together': {('category', 'unit')},
+                "verbose_name": "目录承办单位",
+                "verbose_name_plural": "目录承办单位",
+                "ordering": ["category", "role", "position"],
+                "unique_together": {("category", "unit")},
             },
         ),
         migrations.AddField(
-            model_name='category',
-            name='units',
-            field=models.ManyToManyField(related_name='categories', through='org.CategoryUnit', to='org.unit'),
+            model_name="category",
+            name="units",
+            field=models.ManyToManyField(
+                related_name="categories", through="org.CategoryUnit", to="org.unit"
+            ),
         ),
     ]
