@@ -140,3 +140,8 @@ def test_reference_endpoints(client, world):
     cats = client.get("/api/v1/categories").json()
     assert len(cats) > 100 and {c["depth"] for c in cats} == {1, 2, 3}
     assert client.get("/api/v1/me").json()["role"] == "dispatcher"
+
+
+def test_docs_load_nothing_from_outside_the_server(client):
+    html = client.get("/api/docs").content.decode()
+    assert "cdn" not in html.lower() and "/static/" in html

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from lianqin.api.auth import request_actor
 from lianqin.api.schemas import (
@@ -65,7 +65,7 @@ def create_case(request: HttpRequest, body: CaseIn):
         reporter_id_number=reporter.id_number if reporter else "",
     )
     case, created = actions.create_case(actor, report)
-    return (201 if created else 200), case_detail(case, actor)
+    return Status(201 if created else 200, case_detail(case, actor))
 
 
 def _local_start(day: date) -> datetime:

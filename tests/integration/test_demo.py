@@ -1,0 +1,41 @@
+"""The demo district has the pilot's shape: counts, people, every state, ~90 % on site."""
+
+from __future__ import annotations
+
+import io
+
+from django.db.models import Count
+from rich.console import Console
+
+from lianqin.cases.models import Case
+from lianqin.cases.workflow import State
+from lianqin.choices import Role
+from lianqin.demo.builder import build_demo, demo_exists
+from lianqin.org.models import Center, Community, Grid, Person, Street, Unit
+
+
+def test_demo_district_has_the_pilot_shape(db):
+    assert not demo_exists()
+    build_demo(seed=7, days=6, per_day=60, console=Console(file=io.StringIO()))
+    assert demo_exists()
+    assert Street.objects.count() == 10
+    assert Community.objects.count() == 120 and Community.objects.filter(rural=True).exists()
+    assert Grid.objects.count() == 719 and not Grid.objects.filter(boundary=None).exists()
+    assert Center.objects.count() == 1 + 10 + 120
+    assert Person.objects.filter(role=Role.GRID_WORKER).count() == 3038
+    assert Grid.objects.annotate(n=Count("workers")).filter(n=0).count() == 0
+    assert Unit.objects.count() >= 20
+    assert {r.value for r in Role} - {"system"} <= set(
+        Person.objects.values_list("role", flat=True)
+    )
+    urban = Grid.objects.filter(community__rural=False).values_list("households", flat=True)
+    rural = Grid.objects.filter(community__rural=True).values_list("households", flat=True)
+    assert 450 <= sum(urban) / len(urban) <= 550 and 270 <= sum(rural) / len(rural) <= 330
+    states = set(Case.objects.values_list("status", flat=True))
+    assert states >= set(State) - {State.MERGED}, set(State) - states
+    channels = set(Case.objects.values_list("channel", flat=True))
+    assert len(channels) >= 8
+    on_site = Case.objects.filter(mode="on_site").count()
+    dispatched = Case.objects.filter(mode="dispatched").count()
+    assert 0.8 <= on_site / (on_site + dispatched) <= 0.97
+    assert Case.objects.exclude(grid=None).count() == Case.objects.count()
