@@ -224,7 +224,7 @@ def import_categories(
     """导入派单目录（可重复导入：编码相同则更新）。"""
     setup()
     from lianqin.org.catalogue_csv import CatalogueError, parse_catalogue_csv, parse_units_csv
-    from lianqin.org.models import Unit
+    from lianqin.org.models import DeadlinePolicy, Unit
     from lianqin.org.reference import load_catalogue, load_policies, load_units
 
     migrate(verbose=False)
@@ -233,8 +233,12 @@ def import_categories(
         if units is not None:
             load_units(parse_units_csv(units.read_text(encoding="utf-8-sig"), source=str(units)))
         known = set(Unit.objects.values_list("code", flat=True))
+        policies = set(DeadlinePolicy.objects.values_list("code", flat=True))
         rows = parse_catalogue_csv(
-            file.read_text(encoding="utf-8-sig"), source=str(file), known_units=known
+            file.read_text(encoding="utf-8-sig"),
+            source=str(file),
+            known_units=known,
+            known_policies=policies,
         )
     except OSError as exc:
         fail(f"读不了文件：{exc}", "检查路径和权限")

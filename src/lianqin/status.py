@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count
@@ -9,6 +10,7 @@ from django.utils import timezone
 from rich.console import Console
 from rich.table import Table
 
+from lianqin.cases.deadlines import calendar
 from lianqin.cases.models import Case
 from lianqin.cases.workflow import OPEN, STATE_LABELS, State
 from lianqin.choices import WARNING_LABELS, Warning
@@ -16,6 +18,17 @@ from lianqin.jobs.models import Heartbeat, OutboxMessage
 from lianqin.org.models import Center, Community, District, Grid, Person, Street, Unit
 
 STALE_SECONDS = 60
+CALENDAR_HORIZON_DAYS = 90
+
+
+def _uncovered_days(now: datetime) -> list[str]:
+    """Days in the next 90 whose working status is a Monday–Friday guess: neither the
+    holiday package nor the editable table knows them (e.g. next year before the State
+    Council publishes its schedule)."""
+    cal = calendar()
+    today = timezone.localdate(now)
+    days = (today + timedelta(days=i) for i in range(CALENDAR_HORIZON_DAYS))
+    return [d.isoformat() for d in days if not cal.covered(d)]
 
 
 def collect(database: str) -> dict[str, Any]:
@@ -51,6 +64,7 @@ def collect(database: str) -> dict[str, Any]:
         "all_by_state": {s.value: by_state.get(s.value, 0) for s in State},
         "warnings": {w.value: warnings.get(w.value, 0) for w in Warning},
         "outbox_pending": OutboxMessage.objects.filter(delivered_at=None).count(),
+        "calendar_uncovered": _uncovered_days(now),
         "background_loops": beats,
     }
 
@@ -76,6 +90,12 @@ def render(data: dict[str, Any], console: Console) -> None:
         + "  ".join(f"{WARNING_LABELS[Warning(k)].zh} {v}" for k, v in data["warnings"].items())
     )
     console.print(f"发件箱待投递 {data['outbox_pending']}")
+    gap = data["calendar_uncovered"]
+    if gap:
+        console.print(
+            f"[yellow]工作日历[/yellow] 未来90天中有 {len(gap)} 天（自 {gap[0]} 起）节假日安排未知，"
+            "暂按周一至周五计算；请在管理后台「工作日历调整」中录入"
+        )
     if not data["background_loops"]:
         console.print("[yellow]后台循环：从未运行[/yellow]（lianqin serve 或 lianqin worker）")
     for b in data["background_loops"]:

@@ -156,7 +156,7 @@ def test_policy_is_frozen_and_round_trips() -> None:
 
 
 def test_default_policies_are_complete() -> None:
-    assert set(DEFAULT_POLICIES) == {"standard", "quick", "complex", "consultation"}
+    assert set(DEFAULT_POLICIES) == {"standard", "quick", "complex", "consultation", "urgent"}
     for code, policy in DEFAULT_POLICIES.items():
         assert policy.code == code and policy.name
         for priority in Priority:

@@ -6,6 +6,7 @@ Either way the result is the ``Person`` the call acts as; the one permission gat
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from django.http import HttpRequest
@@ -26,7 +27,9 @@ class KeyAuth(APIKeyHeader):
         found = (
             ApiKey.objects.select_related("person").filter(prefix=prefix, revoked_at=None).first()
         )
-        if found is None or found.key_hash != ApiKey.digest(key) or not found.person.is_active:
+        if found is None or not hmac.compare_digest(found.key_hash, ApiKey.digest(key)):
+            return None
+        if not found.person.is_active:
             return None
         ApiKey.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
         request.user = found.person

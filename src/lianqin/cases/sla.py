@@ -26,7 +26,9 @@ within hours). Urgent cases are acknowledged within 30 minutes, well inside the 
 response, and run on the calendar clock through nights and holidays.
 
 Policies: ``standard`` 一般类; ``quick`` 城市管理/市容类 (handled within hours);
-``complex`` 复杂类 (矛盾纠纷, 房屋物业, 劳资); ``consultation`` 咨询/求助类.
+``complex`` 复杂类 (矛盾纠纷, 房屋物业, 劳资); ``consultation`` 咨询/求助类; ``urgent``
+安全隐患类 (燃气, 窨井盖, 危化品: every stage on the calendar clock, nights and holidays
+included).
 
 ==============  ========  ======  ===========  =======  ======  ========
 policy          priority  accept  acknowledge  resolve  verify  callback
@@ -45,6 +47,9 @@ complex         high      ·       4wh          10wd     1wd     3wd
 consultation    normal    30m     4wh          1wd      1wd     3wd
 consultation    urgent    10m     30m          2h       2h      1d
 consultation    low       ·       ·            3wd      ·       ·
+urgent          normal    10m     30m          1d       4h      1d
+urgent          urgent    5m      15m          4h       2h      1d
+urgent          high      ·       ·            12h      ·       ·
 ==============  ========  ======  ===========  =======  ======  ========
 
 A ``·`` cell, and every priority not listed (``complex``/``low``, ``consultation``/
@@ -354,6 +359,13 @@ DEFAULT_POLICIES: dict[str, DeadlinePolicy] = {
             normal="30m  4wh  1wd  1wd  3wd",
             urgent="10m  30m  2h   2h   1d",
             low="·       ·    3wd  ·    ·",
+        ),
+        _policy(
+            "urgent",
+            "安全隐患类（全天候计时）",
+            normal="10m  30m  1d   4h  1d",
+            urgent="5m   15m  4h   2h  1d",
+            high="·      ·    12h  ·   ·",
         ),
     )
 }

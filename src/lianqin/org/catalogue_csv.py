@@ -39,10 +39,11 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import NoReturn
 
+from lianqin.cases.sla import DEFAULT_POLICIES
 from lianqin.choices import PRIORITY_LABELS, Priority
 
 #: The deadline policy codes that ``cases.sla`` defines, in the catalogue's own vocabulary.
-DEADLINE_POLICIES: tuple[str, ...] = ("quick", "standard", "complex", "consultation", "urgent")
+DEADLINE_POLICIES: tuple[str, ...] = tuple(DEFAULT_POLICIES)
 
 #: The kinds a participating unit may be.
 UNIT_KINDS: tuple[str, ...] = ("department", "enterprise", "police", "party")
@@ -234,7 +235,11 @@ def _row_units(
 
 
 def _row_spec(
-    table: _Table, line: int, row: dict[str, str], known: Collection[str] | None
+    table: _Table,
+    line: int,
+    row: dict[str, str],
+    known: Collection[str] | None,
+    policies: Collection[str] = DEADLINE_POLICIES,
 ) -> _Spec:
     """Validate one row's values; the structure across rows is checked later."""
     path = _row_path(table, line, row)
@@ -252,12 +257,12 @@ def _row_spec(
             table.err(line, "priority", f"unknown priority '{priority}'", _accepted(PRIORITIES))
         priority = _PRIORITY_WORDS[priority.casefold()]
     policy = (row.get("deadline_policy") or "").casefold() or None
-    if policy is not None and policy not in DEADLINE_POLICIES:
+    if policy is not None and policy not in policies:
         table.err(
             line,
             "deadline_policy",
             f"unknown deadline policy '{row['deadline_policy']}'",
-            _accepted(DEADLINE_POLICIES),
+            _accepted(tuple(policies)),
         )
     lead, assist = _row_units(table, line, row, known)
     keywords = _split(row.get("keywords", ""))
@@ -382,7 +387,11 @@ def _emit(
 
 
 def parse_catalogue_csv(
-    text: str, *, source: str = "catalogue.csv", known_units: Collection[str] | None = None
+    text: str,
+    *,
+    source: str = "catalogue.csv",
+    known_units: Collection[str] | None = None,
+    known_policies: Collection[str] = DEADLINE_POLICIES,
 ) -> list[CategoryRow]:
     """The catalogue's nodes, parents first, after inheritance; raise CatalogueError.
 
@@ -390,7 +399,7 @@ def parse_catalogue_csv(
     the units file or of the database).
     """
     table = _read_table(text, source, _CATALOGUE_COLUMNS, ("level1", "level2"))
-    specs = [_row_spec(table, line, row, known_units) for line, row in table.rows]
+    specs = [_row_spec(table, line, row, known_units, known_policies) for line, row in table.rows]
     nodes = _build_tree(table, specs)
     _assign_codes(table, nodes)
     rows: list[CategoryRow] = []

@@ -33,6 +33,22 @@ def scope_level(code: str) -> Level:
     return level
 
 
+def _grids(scope: str) -> list[Grid]:
+    """A grid worker patrols one or more grids: comma-separated 15-digit grid codes."""
+    codes = [c.strip() for c in scope.split(",") if c.strip()]
+    if not codes or any(len(c) != 15 or not c.isdigit() for c in codes):
+        raise InvalidInput(
+            f"网格员的辖区须为网格编码（15位），收到 {scope!r}",
+            field="scope",
+            hint="--scope 320111001001001，多个网格用逗号分隔",
+        )
+    grids = list(Grid.objects.select_related("community").filter(code__in=codes))
+    missing = sorted(set(codes) - {g.code for g in grids})
+    if missing:
+        raise InvalidInput(f"网格不存在：{', '.join(missing)}", field="scope", hint="先导入网格")
+    return sorted(grids, key=lambda g: codes.index(g.code))
+
+
 def create_person(
     username: str,
     password: str | None,
@@ -67,6 +83,9 @@ def create_person(
     elif role in ("admin", "system") and not scope:
         district = District.objects.first()
         person.scope_level, person.scope_code = Level.DISTRICT, district.code if district else ""
+    elif role == Role.GRID_WORKER:
+        grids = _grids(scope)
+        person.scope_level, person.scope_code = Level.GRID, grids[0].community.code
     else:
         if not scope:
             raise InvalidInput("须指定辖区编码", field="scope", hint="--scope 320111001 等")
@@ -85,7 +104,8 @@ def create_person(
     else:
         person.set_unusable_password()
     person.save()
-    if role == Role.GRID_WORKER and len(scope) == 15:
-        Grid.objects.get(code=scope).workers.add(person)
+    if role == Role.GRID_WORKER:
+        for grid in _grids(scope):
+            grid.workers.add(person)
     raw = ApiKey.issue(f"{username} 的密钥", person)[1] if issue_key else ""
     return person, raw
