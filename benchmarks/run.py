@@ -9,7 +9,6 @@ import os
 import platform
 import random
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -64,7 +63,7 @@ def main() -> None:
     call_command("migrate", interactive=False, verbosity=0)
     from lianqin.cases import actions
     from lianqin.cases.access import actor_for
-    from lianqin.demo.builder import DEMO_PASSWORD, build_demo
+    from lianqin.demo.builder import build_demo
     from lianqin.geo.service import grid_index
     from lianqin.org.models import Grid, Person
 
@@ -82,7 +81,6 @@ def main() -> None:
             f"{timings['cases']} cases, {timings['actions']} actions",
         )
     )
-    _ = DEMO_PASSWORD
 
     base = baseline_inserts(2000, tmp)
     rows.append(("baseline: raw SQLite insert, 1 tx each", f"{base:,.0f} /s", "1.00×"))
@@ -158,7 +156,6 @@ def main() -> None:
     with open(HERE / "results.md", "a", encoding="utf-8") as fh:
         fh.write(text)
     sys.stdout.write(text)
-    _ = statistics
 
 
 if __name__ == "__main__":
