@@ -308,7 +308,22 @@ def status(
 
 
 def main() -> None:
-    app()
+    """Run the command; an unreachable database or a refused action is one clear line."""
+    try:
+        app()
+    except Exception as exc:
+        from django.db import OperationalError
+
+        from lianqin.errors import LianqinError
+
+        if isinstance(exc, LianqinError):
+            err.print(f"[red]错误[/red] {exc.message}" + (f"\n[yellow]提示[/yellow] {exc.hint}" if exc.hint else ""))
+            sys.exit(2)
+        if isinstance(exc, OperationalError):
+            err.print(f"[red]错误[/red] 数据库不可用：{str(exc).strip().splitlines()[0]}")
+            err.print("[yellow]提示[/yellow] 检查 LIANQIN_DATABASE_URL、数据库是否运行、数据目录是否可写")
+            sys.exit(3)
+        raise
 
 
 if __name__ == "__main__":

@@ -11,11 +11,12 @@ import os
 import subprocess
 import sys
 import uuid
-from pathlib import Path
 
 import pytest
 
-TAXONOMY = Path(__file__).resolve().parents[3] / "shared" / "data" / "tipdm2020" / "taxonomy.csv"
+from tests.shared_data import TIPDM
+
+TAXONOMY = TIPDM / "taxonomy.csv"
 
 
 def _backends() -> list[str]:
@@ -129,3 +130,10 @@ def test_help_on_every_command(env):
     ]:
         res = lianqin(env, command, "--help")
         assert "Usage" in res.stdout, command
+
+
+def test_unreachable_database_is_one_clear_line(tmp_path):
+    env = {**os.environ, "LIANQIN_DATA_DIR": str(tmp_path),
+           "LIANQIN_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/nowhere"}  # fmt: skip
+    res = lianqin(env, "status", check=False)
+    assert res.returncode == 3 and "数据库不可用" in res.stderr and "Traceback" not in res.stderr

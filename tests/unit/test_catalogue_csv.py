@@ -25,12 +25,13 @@ from lianqin.org.catalogue_csv import (
     parse_catalogue_csv,
     parse_units_csv,
 )
+from tests.shared_data import TIPDM as SHARED_TIPDM
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "lianqin"
 UNITS = SRC / "org" / "data" / "units.csv"
 CATALOGUE = SRC / "org" / "data" / "catalogue.csv"
 CASE_TEXTS = SRC / "demo" / "data" / "case_texts.json"
-TIPDM = Path("/work/shared/data/tipdm2020/taxonomy.csv")
+TIPDM = SHARED_TIPDM / "taxonomy.csv"
 PLACEHOLDERS = {"road", "no", "compound", "community"}
 
 HEADER = "code,level1,level2,level3,priority,deadline_policy,lead_units,assist_units,keywords\n"
