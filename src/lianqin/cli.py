@@ -98,11 +98,17 @@ def demo(
 ) -> None:
     """生成浦口式示范区（10街道、约120社区/村、719网格、3038名网格员、30天历史），然后启动服务。"""
     setup()
-    from lianqin.demo.builder import DEMO_PASSWORD, build_demo, demo_exists, print_logins
+    from lianqin import conf
+    from lianqin.demo.builder import DEMO_PASSWORD, build_demo, demo_exists, occupied, print_logins
 
     migrate()
     if demo_exists() and not rebuild:
         console.print("示范区已存在（加 --rebuild 可重新生成）")
+    elif occupied() and not rebuild:
+        fail(
+            f"数据目录 {conf.data_dir()} 中已有区划或人员，示范区不会覆盖它们",
+            "换一个 LIANQIN_DATA_DIR 运行示范区，或加 --rebuild 清空后重建（删除全部案件、人员和区划）",
+        )
     else:
         build_demo(seed=seed, days=days, per_day=per_day, console=console, wipe_first=rebuild)
     print_logins(console, DEMO_PASSWORD)
@@ -317,11 +323,16 @@ def main() -> None:
         from lianqin.errors import LianqinError
 
         if isinstance(exc, LianqinError):
-            err.print(f"[red]错误[/red] {exc.message}" + (f"\n[yellow]提示[/yellow] {exc.hint}" if exc.hint else ""))
+            err.print(
+                f"[red]错误[/red] {exc.message}"
+                + (f"\n[yellow]提示[/yellow] {exc.hint}" if exc.hint else "")
+            )
             sys.exit(2)
         if isinstance(exc, OperationalError):
             err.print(f"[red]错误[/red] 数据库不可用：{str(exc).strip().splitlines()[0]}")
-            err.print("[yellow]提示[/yellow] 检查 LIANQIN_DATABASE_URL、数据库是否运行、数据目录是否可写")
+            err.print(
+                "[yellow]提示[/yellow] 检查 LIANQIN_DATABASE_URL、数据库是否运行、数据目录是否可写"
+            )
             sys.exit(3)
         raise
 

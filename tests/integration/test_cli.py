@@ -137,3 +137,9 @@ def test_unreachable_database_is_one_clear_line(tmp_path):
            "LIANQIN_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/nowhere"}  # fmt: skip
     res = lianqin(env, "status", check=False)
     assert res.returncode == 3 and "数据库不可用" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_demo_refuses_to_mix_with_a_real_district(env):
+    lianqin(env, "init", "--password", "Lianqin-Admin-2026")
+    res = lianqin(env, "demo", "--no-serve", check=False)
+    assert res.returncode == 2 and "--rebuild" in res.stderr

@@ -34,6 +34,11 @@ def demo_exists() -> bool:
     return District.objects.filter(code=DEMO_CODE).exists() and Case.objects.exists()
 
 
+def occupied() -> bool:
+    """Whether the database already holds a district or people the demo would collide with."""
+    return District.objects.exists() or Person.objects.exists()
+
+
 def wipe() -> None:
     """Remove cases, people and geography (reference catalogue and units stay)."""
     Case.objects.update(merged_into=None)
