@@ -7,3 +7,17 @@ import pytest
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Per-process caches (grid index, gazetteer, calendar, policies) must not leak
+    between tests, whose rows are rolled back and whose ids are reused."""
+    from lianqin.cases import deadlines
+    from lianqin.geo import service
+
+    deadlines.forget()
+    service.forget()
+    yield
+    deadlines.forget()
+    service.forget()

@@ -183,38 +183,6 @@ def worker(
     run_loop(stop, interval=interval)
 
 
-@app.command("import-grids")
-def import_grids(
-    file: Annotated[
-        Path,
-        typer.Argument(help="GeoJSON FeatureCollection：街道/社区/网格，properties 含 code、name"),
-    ],
-    district_name: Annotated[str, typer.Option(help="区名称（区不存在时用）")] = "",
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="只校验，不写入")] = False,
-) -> None:
-    """导入街道、社区/村和网格的边界（GeoJSON），全部成功或全部不写入。"""
-    setup()
-    from lianqin.errors import LianqinError
-    from lianqin.org.grid_import import import_geojson
-
-    migrate(verbose=False)
-    try:
-        counts = import_geojson(
-            file.read_text(encoding="utf-8"),
-            source=str(file),
-            district_name=district_name,
-            dry_run=dry_run,
-        )
-    except OSError as exc:
-        fail(f"读不了文件 {file}：{exc.strerror}", "检查路径和权限")
-    except LianqinError as exc:
-        fail(exc.message, exc.hint)
-    verb = "校验通过（未写入）" if dry_run else "已导入"
-    console.print(
-        f"{verb}：街道 {counts['street']}，社区/村 {counts['community']}，网格 {counts['grid']}"
-    )
-
-
 @app.command("import-categories")
 def import_categories(
     file: Annotated[
@@ -311,6 +279,16 @@ def status(
     from lianqin.status import render
 
     render(data, console)
+
+
+from lianqin.cli_geo import register as _register_geo  # noqa: E402
+
+def _setup_quietly() -> None:
+    setup()
+    migrate(verbose=False)
+
+
+_register_geo(app, setup=_setup_quietly, fail=fail, console=console)
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "lianqin.org",
+    "lianqin.geo",
     "lianqin.cases",
     "lianqin.jobs",
     "lianqin.console",

@@ -106,7 +106,11 @@ def test_init_import_createuser_status(env, tmp_path):
 
 def test_errors_are_one_clear_line_and_exit_nonzero(env, tmp_path):
     bad = tmp_path / "bad.geojson"
-    bad.write_text('{"type": "FeatureCollection", "features": [{"properties": {"code": "12"}}]}')
+    bad.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", '
+        '"properties": {"code": "12", "name": "x"}, "geometry": {"type": "Polygon", '
+        '"coordinates": [[[118.6, 32.0], [118.61, 32.0], [118.61, 32.01], [118.6, 32.0]]]}}]}'
+    )
     res = lianqin(env, "import-grids", str(bad), check=False)
     assert res.returncode == 2 and "编码" in res.stderr and "提示" in res.stderr
     res = lianqin(env, "import-grids", str(tmp_path / "missing.geojson"), check=False)

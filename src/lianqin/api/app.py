@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from lianqin.api.auth import AUTH
 from lianqin.api.v1_cases import router as cases_router
+from lianqin.api.v1_geo import router as geo_router
 from lianqin.api.v1_reference import router as reference_router
 from lianqin.errors import LianqinError
 
@@ -25,6 +26,7 @@ api = NinjaAPI(
 )
 api.add_router("/v1/cases", cases_router, tags=["cases"])
 api.add_router("/v1", reference_router, tags=["reference"])
+api.add_router("/v1/geo", geo_router, tags=["geo"])
 
 
 @api.exception_handler(LianqinError)

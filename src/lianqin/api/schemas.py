@@ -26,8 +26,11 @@ class CaseIn(Schema):
     priority: str = Field("", description="urgent / high / normal / low；空则取类别默认")
     lon: float | None = Field(None, ge=-180, le=180, description="WGS-84 经度")
     lat: float | None = Field(None, ge=-90, le=90, description="WGS-84 纬度")
-    address: str = ""
-    grid: str = Field("", description="网格编码（15位）；不填则按坐标定位")
+    crs: str = Field(
+        "wgs84", description="坐标系：wgs84（CGCS2000）、gcj02（高德/腾讯）、bd09（百度）"
+    )
+    address: str = Field("", description="事发地址；无坐标时按本区地名库匹配网格")
+    grid: str = Field("", description="网格编码（15位）；不填则按坐标或地址定位")
     reported_at: datetime | None = None
     reporter: ReporterIn | None = None
 
@@ -70,6 +73,8 @@ class CaseOut(Schema):
     lat: float | None
     address: str
     needs_location: bool
+    location_source: str
+    location_confidence: float
     warning: str
     stage: str
     stage_due: datetime | None

@@ -28,6 +28,8 @@ def case_out(case: Case) -> dict[str, Any]:
         "lat": case.lat,
         "address": case.address,
         "needs_location": case.needs_location,
+        "location_source": case.location_source,
+        "location_confidence": case.location_confidence,
         "warning": case.warning,
         "stage": case.stage,
         "stage_due": case.stage_due,

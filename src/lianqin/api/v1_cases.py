@@ -59,6 +59,7 @@ def create_case(request: HttpRequest, body: CaseIn):
         lat=body.lat,
         address=body.address,
         grid_code=body.grid,
+        crs=body.crs,
         reported_at=body.reported_at,
         reporter_name=reporter.name if reporter else "",
         reporter_phone=reporter.phone if reporter else "",

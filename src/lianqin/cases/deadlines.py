@@ -54,7 +54,8 @@ def _policy_code(category_id: int) -> str:
 @receiver([post_save, post_delete], sender=CalendarDay)
 @receiver([post_save, post_delete], sender=PolicyRow)
 @receiver([post_save, post_delete], sender=Category)
-def _forget(**_kwargs: object) -> None:
+def forget(**_kwargs: object) -> None:
+    """Drop the cached calendar and policies (signals do it for single-row changes)."""
     calendar.cache_clear()
     _policy.cache_clear()
     _policy_code.cache_clear()

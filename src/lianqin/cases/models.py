@@ -35,6 +35,14 @@ from lianqin.choices import (
 )
 from lianqin.org.models import Category, Center, Community, Grid, Person, Street, Unit
 
+LOCATION_SOURCES = [
+    ("grid", "指定网格"),
+    ("gps", "坐标"),
+    ("address", "地址匹配"),
+    ("manual", "人工定位"),
+    ("none", "未定位"),
+]
+
 
 class ReporterContact(models.Model):
     """Who reported: kept apart from the case, never shown in clear to the public."""
@@ -77,6 +85,11 @@ class Case(models.Model):
     lat = models.FloatField("纬度(WGS-84)", null=True, blank=True)
     address = models.CharField("地址", max_length=255, blank=True)
     needs_location = models.BooleanField("待人工定位", default=False)
+    location_source = models.CharField(
+        "定位来源", max_length=10, default="none", choices=LOCATION_SOURCES
+    )
+    location_confidence = models.FloatField("定位置信度", default=0.0)
+    location_match = models.CharField("地址匹配部分", max_length=120, blank=True)
     street = models.ForeignKey(Street, models.PROTECT, null=True, blank=True)
     community = models.ForeignKey(Community, models.PROTECT, null=True, blank=True)
     grid = models.ForeignKey(Grid, models.PROTECT, null=True, blank=True)

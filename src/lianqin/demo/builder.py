@@ -20,6 +20,10 @@ from rich.table import Table
 from lianqin.cases.models import Case, CaseCounter, CaseEvent, Report, ReporterContact, WorkOrder
 from lianqin.demo.history import History, showcase
 from lianqin.demo.people import LOGINS, create_people
+from lianqin.geo import service
+from lianqin.geo.demo_gazetteer import build_demo_gazetteer
+from lianqin.geo.gazetteer_store import load_gazetteer
+from lianqin.geo.models import Place, RoadSegment
 from lianqin.jobs.models import Heartbeat, OutboxMessage
 from lianqin.jobs.sweeper import sweep_once
 from lianqin.org.demo_geometry import build_district, compound_names, road_names, to_geojson
@@ -56,7 +60,7 @@ def wipe() -> None:
         model.objects.all().delete()
     Grid.workers.through.objects.all().delete()
     Person.objects.all().delete()
-    for region in (Grid, Center, Community, Street, District):
+    for region in (Place, RoadSegment, Grid, Center, Community, Street, District):
         region.objects.all().delete()
 
 
@@ -104,8 +108,12 @@ def build_geography(seed: int) -> tuple[dict[str, list[str]], dict[str, list[str
                 )
             )
     Grid.objects.bulk_create(grids, batch_size=500)
+    service.forget()  # bulk writes send no signals: drop the per-process grid index
     ensure_centers(district)
-    return road_names(plan, seed), compound_names(plan, seed)
+    roads, compounds = road_names(plan, seed), compound_names(plan, seed)
+    places, segments = build_demo_gazetteer(plan, roads, compounds, seed)
+    load_gazetteer(places, segments, replace=True)
+    return roads, compounds
 
 
 def build_demo(

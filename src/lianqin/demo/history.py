@@ -24,6 +24,7 @@ from lianqin.cases.workflow import FINAL
 from lianqin.choices import Channel, WorkOrderRole
 from lianqin.demo.people import Staff, person_name
 from lianqin.errors import LianqinError
+from lianqin.geo.models import RoadSegment
 from lianqin.org.models import Category, CategoryUnit, Grid
 
 CHANNEL_WEIGHTS = {
@@ -83,6 +84,10 @@ class History:
             for g in grids
         ]
         self.weights = [p.grid.households for p in self.places]
+        self.by_code = {p.grid.code: p for p in self.places}
+        self.segments: dict[str, list[RoadSegment]] = {}
+        for seg in RoadSegment.objects.all():
+            self.segments.setdefault(seg.grid_code, []).append(seg)
         self.recent: dict[str, str] = {}  # community code → its latest accepted case
         self.counts = {"cases": 0, "actions": 0, "errors": 0}
 
@@ -119,19 +124,29 @@ class History:
         workers = self.staff.grid_workers[place.grid.code]
         worker = rng.choice(workers)
         citizen = channel in CITIZEN_CHANNELS
+        by_phone = channel in (Channel.HOTLINE_12345, Channel.PETITION_ONLINE)
+        segment = (
+            rng.choice(self.segments[place.grid.code]) if place.grid.code in self.segments else None
+        )
+        if segment is not None:
+            numbers = [n for n in range(segment.from_no, segment.to_no + 1)
+                       if segment.parity == "all" or n % 2 == (1 if segment.parity == "odd" else 0)]  # fmt: skip
+            fill["road"], fill["no"] = segment.road, str(rng.choice(numbers or [segment.from_no]))
+        address = f"{place.grid.community.street.name}{fill['road']}{fill['no']}号"
+        title, description = text["title"].format(**fill), text["description"].format(**fill)
         report = actions.NewReport(
             channel=channel,
             external_id=f"DEMO-{channel}-{t:%Y%m%d%H%M%S}-{rng.randint(0, 10**6):06d}",
-            title=text["title"].format(**fill),
-            description=text["description"].format(**fill),
-            raw=json.dumps(
-                {"title": text["title"].format(**fill), "demo": True}, ensure_ascii=False
-            ),
+            title=title,
+            description=description,
+            raw=json.dumps({"title": title, "address": address, "demo": True}, ensure_ascii=False),
             category_code=topic.code,
-            lon=lon if channel not in (Channel.HOTLINE_12345, Channel.PETITION_ONLINE) else None,
-            lat=lat if channel not in (Channel.HOTLINE_12345, Channel.PETITION_ONLINE) else None,
-            grid_code=place.grid.code,
-            address=f"{place.grid.community.street.name}{fill['road']}{fill['no']}号",
+            lon=None if by_phone else lon,
+            lat=None if by_phone else lat,
+            # GPS channels are placed by the grid index; 12345 and online petitions bring an
+            # address only, which the gazetteer places
+            grid_code="" if (not by_phone or segment is not None) else place.grid.code,
+            address=("南京市浦口区" if rng.random() < 0.5 else "") + address,
             reporter_name=person_name(rng) if citizen else "",
             reporter_phone=f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}"
             if citizen
@@ -141,6 +156,11 @@ class History:
         creator = worker if channel == Channel.PATROL else SYSTEM
         case, _ = actions.create_case(creator, report, now=t)
         self.counts["cases"] += 1
+        if case.grid is None:
+            return  # waits for a person to locate it, as a real unplaced report would
+        if case.grid.code != place.grid.code:
+            place = self.by_code[case.grid.code]
+            worker = rng.choice(self.staff.grid_workers[place.grid.code])
         life = Life(self, case, place, worker, citizen, t)
         if script is None:
             life.run()
@@ -349,8 +369,9 @@ def showcase(history: History) -> int:
     for state, path in SHOWCASE.items():
         if Case.objects.filter(status=state).exists():
             continue
-        for _ in range(3):
-            start = history.now - timedelta(hours=3)
-            history.one_scripted(start, path)
+        for _ in range(10):  # a few cases per state; an unplaceable report does not count
+            history.one_scripted(history.now - timedelta(hours=3), path)
             added += 1
+            if Case.objects.filter(status=state).count() >= 3:
+                break
     return added

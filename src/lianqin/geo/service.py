@@ -1,18 +1,35 @@
-"""The district's grid index, built from the database once per process and rebuilt when
-a grid changes."""
+"""The district's spatial services, per process: the grid index and the gazetteer, built
+from the database on first use and dropped when grids or gazetteer rows change.
+
+:func:`place_report` decides where a new report is: an explicit grid, coordinates (in
+the channel's declared coordinate system, converted to WGS-84), or an address resolved
+through the gazetteer — and says how sure it is. A report that cannot be placed is
+flagged for manual location, never dropped.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from lianqin.errors import InvalidInput
+from lianqin.geo.coords import Crs, check_point, parse_crs
+from lianqin.geo.gazetteer import Gazetteer, Match
+from lianqin.geo.gazetteer import Place as PlaceInfo
+from lianqin.geo.gazetteer import RoadSegment as SegmentInfo
 from lianqin.geo.gridindex import GridIndex
-from lianqin.org.models import Grid
+from lianqin.geo.models import Place, RoadSegment
+from lianqin.org.models import District, Grid
 
 _index: GridIndex | None = None
+_gazetteer: Gazetteer | None = None
 
 #: Points this far (degrees, ≈ 200 m) outside every grid still go to the nearest one.
 NEAREST_GRID_DEGREES = 0.002
+#: Below this confidence an address match places the case but flags it for a person.
+ADDRESS_CONFIDENCE_FLOOR = 0.6
 
 
 def grid_index() -> GridIndex:
@@ -23,14 +40,103 @@ def grid_index() -> GridIndex:
     return _index
 
 
+def gazetteer() -> Gazetteer:
+    global _gazetteer
+    if _gazetteer is None:
+        district = District.objects.order_by("id").first()
+        places = [
+            PlaceInfo(p.kind, p.name, tuple(p.aliases), p.grid_code or None,
+                      p.community_code or None, p.street_code or None, p.lon, p.lat)
+            for p in Place.objects.all()
+        ]  # fmt: skip
+        segments = [
+            SegmentInfo(s.road, s.street_code or None, s.from_no, s.to_no, s.parity, s.grid_code,
+                        s.lon, s.lat)
+            for s in RoadSegment.objects.all()
+        ]  # fmt: skip
+        _gazetteer = Gazetteer(
+            places,
+            segments,
+            district_name=district.name if district else "",
+            district_adcode=district.code if district else "",
+        )
+    return _gazetteer
+
+
 @receiver([post_save, post_delete], sender=Grid)
-def _forget(**_kwargs: object) -> None:
+def _forget_grids(**_kwargs: object) -> None:
     global _index
     _index = None
 
 
-def locate(lon: float, lat: float) -> Grid | None:
-    code = grid_index().locate(lon, lat, max_distance=NEAREST_GRID_DEGREES)
+@receiver([post_save, post_delete], sender=Place)
+@receiver([post_save, post_delete], sender=RoadSegment)
+def _forget_gazetteer(**_kwargs: object) -> None:
+    global _gazetteer
+    _gazetteer = None
+
+
+def forget() -> None:
+    """Drop both caches (after a bulk import, which sends no per-row signals)."""
+    global _index, _gazetteer
+    _index, _gazetteer = None, None
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a report is, how we know, and how sure we are."""
+
+    grid: Grid | None
+    lon: float | None
+    lat: float | None
+    source: str  # "grid", "gps", "address", "none"
+    confidence: float
+    matched: str = ""
+    nearest: bool = False
+
+    @property
+    def needs_person(self) -> bool:
+        return self.grid is None or self.confidence < ADDRESS_CONFIDENCE_FLOOR
+
+
+def locate_point(lon: float, lat: float, crs: str | Crs = Crs.WGS84) -> Location:
+    """A point in any declared system → WGS-84 and its grid (or the nearest within reach)."""
+    wgs_lon, wgs_lat = check_point(lon, lat, crs=parse_crs(str(crs)))
+    index = grid_index()
+    code = index.locate(wgs_lon, wgs_lat)
+    nearest = False
     if code is None:
+        code = index.locate(wgs_lon, wgs_lat, max_distance=NEAREST_GRID_DEGREES)
+        nearest = code is not None
+    grid = _grid(code)
+    confidence = 0.0 if grid is None else (0.8 if nearest else 1.0)
+    return Location(grid, wgs_lon, wgs_lat, "gps", confidence, nearest=nearest)
+
+
+def locate_address(address: str) -> Location:
+    """An address → the gazetteer's best match (with its confidence), or nothing."""
+    match: Match | None = gazetteer().match(address) if address.strip() else None
+    if match is None:
+        return Location(None, None, None, "none", 0.0)
+    grid = _grid(match.grid_code)
+    return Location(grid, match.lon, match.lat, "address", match.confidence, match.matched)
+
+
+def place_report(*, grid_code: str, lon: float | None, lat: float | None, crs: str,
+                 address: str) -> Location:  # fmt: skip
+    if grid_code:
+        grid = _grid(grid_code)
+        if grid is None:
+            raise InvalidInput(
+                f"未知网格编码 {grid_code!r}", field="grid", hint="网格编码为15位数字"
+            )
+        return Location(grid, lon, lat, "grid", 1.0)
+    if lon is not None and lat is not None:
+        return locate_point(lon, lat, crs)
+    return locate_address(address)
+
+
+def _grid(code: str | None) -> Grid | None:
+    if not code:
         return None
-    return Grid.objects.select_related("community__street").get(code=code)
+    return Grid.objects.select_related("community__street").filter(code=code).first()

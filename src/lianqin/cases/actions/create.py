@@ -19,8 +19,8 @@ from lianqin.cases.models import Case, CaseCounter, Report, ReporterContact
 from lianqin.cases.workflow import State
 from lianqin.choices import CHANNEL_LABELS, PRIORITY_LABELS, Channel, Priority, Stage
 from lianqin.errors import Conflict, InvalidInput
-from lianqin.geo.service import locate
-from lianqin.org.models import Category, District, Grid
+from lianqin.geo.service import place_report
+from lianqin.org.models import Category, District
 
 
 @dataclass
@@ -39,6 +39,7 @@ class NewReport:
     lat: float | None = None
     address: str = ""
     grid_code: str = ""
+    crs: str = "wgs84"
     reporter_name: str = ""
     reporter_phone: str = ""
     reporter_id_number: str = ""
@@ -94,7 +95,9 @@ def _validate(report: NewReport) -> None:
 
 def _create(actor: Actor, report: NewReport, now: datetime) -> Case:
     category = _category(report.category_code)
-    grid = _grid(report)
+    where = place_report(grid_code=report.grid_code, lon=report.lon, lat=report.lat,
+                         crs=report.crs, address=report.address)  # fmt: skip
+    grid = where.grid
     district = District.objects.order_by("id").first()
     if district is None:
         raise InvalidInput("尚未建立区划", hint="先运行 lianqin demo 或 lianqin import-grids")
@@ -106,15 +109,18 @@ def _create(actor: Actor, report: NewReport, now: datetime) -> Case:
         category=category,
         priority=priority,
         channel=report.channel,
-        lon=report.lon,
-        lat=report.lat,
+        lon=where.lon,
+        lat=where.lat,
         address=report.address,
+        location_source=where.source,
+        location_confidence=where.confidence,
+        location_match=where.matched[:120],
         created_at=now,
         updated_at=now,
         status=State.REPORTED,
         version=1,
     )
-    place(case, grid, district)
+    place(case, grid, district, flag=where.needs_person)
     case.accept_due = deadlines.due(case, Stage.ACCEPT, now)
     refresh(case, now)
     case.save()
@@ -156,21 +162,6 @@ def _category(code: str) -> Category | None:
             hint="见 GET /api/v1/categories 或管理后台「派单目录」",
         )
     return found
-
-
-def _grid(report: NewReport) -> Grid | None:
-    if report.grid_code:
-        grid = (
-            Grid.objects.select_related("community__street").filter(code=report.grid_code).first()
-        )
-        if grid is None:
-            raise InvalidInput(
-                f"未知网格编码 {report.grid_code!r}", field="grid", hint="网格编码为15位数字"
-            )
-        return grid
-    if report.lon is not None and report.lat is not None:
-        return locate(report.lon, report.lat)
-    return None
 
 
 def _next_number(district_code: str, now: datetime) -> str:

@@ -27,13 +27,14 @@ Effect = Callable[[Case, Actor, datetime, str, Params], dict[str, Any]]
 ACTIVE = (WorkOrderState.PENDING, WorkOrderState.ACKNOWLEDGED, WorkOrderState.REPLIED)
 
 
-def place(case: Case, grid: Grid | None, district: District) -> None:
-    """Put a new case in its grid (held at grid level) or, unlocated, at the district."""
+def place(case: Case, grid: Grid | None, district: District, *, flag: bool = False) -> None:
+    """Put a new case in its grid (held at grid level) or, unlocated, at the district;
+    ``flag`` marks a placement a person should confirm (a vague address match)."""
     if grid is None:
         case.area_code, case.level, case.needs_location = district.code, Level.DISTRICT, True
     else:
         case.grid, case.community, case.street = grid, grid.community, grid.community.street
-        case.area_code, case.level = grid.code, Level.GRID
+        case.area_code, case.level, case.needs_location = grid.code, Level.GRID, flag
         case.assignee = grid.workers.order_by("id").first()
     case.holder = center_for(case, Level(case.level))
 
