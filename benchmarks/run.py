@@ -64,7 +64,6 @@ def main() -> None:
     from lianqin.cases import actions
     from lianqin.cases.access import actor_for
     from lianqin.demo.builder import build_demo
-    from lianqin.geo.service import grid_index
     from lianqin.org.models import Grid, Person
 
     rows: list[tuple[str, str, str]] = []
@@ -119,29 +118,11 @@ def main() -> None:
         )
     )
 
-    index = grid_index()
-    points = [(rng.uniform(118.45, 118.80), rng.uniform(31.92, 32.20)) for _ in range(20000)]
-    start = time.perf_counter()
-    for lon, lat in points:
-        index.locate(lon, lat)
-    tree = len(points) / (time.perf_counter() - start)
-    boxes = [g.bounds for g in index.geoms]
-    start = time.perf_counter()
-    for lon, lat in points[:2000]:
-        for i, (x0, y0, x1, y1) in enumerate(boxes):
-            if (
-                x0 <= lon <= x1
-                and y0 <= lat <= y1
-                and index.geoms[i].covers(__import__("shapely").Point(lon, lat))
-            ):
-                break
-    scan = 2000 / (time.perf_counter() - start)
-    rows.append(
-        ("point → grid, linear scan over bounding boxes (baseline)", f"{scan:,.0f} /s", "1.00×")
-    )
-    rows.append(
-        ("point → grid, STRtree (719 grids)", f"{tree:,.0f} /s", f"{tree / scan:.1f}× baseline")
-    )
+    sys.path.insert(0, str(HERE))
+    from bench_gridindex import run as run_gridindex
+
+    rows.append(("**point → grid at scale** (`benchmarks/bench_gridindex.py`)", "", ""))
+    rows += run_gridindex(points=1_000_000, grids=100_000)
 
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     out = [

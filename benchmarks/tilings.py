@@ -44,8 +44,7 @@ def voronoi_tiling(
     cells ~0.45× and outer cells up to ~1.5× that size.
     """
     rng = np.random.default_rng(seed)
-    gx, gy = np.meshgrid(np.arange(-2, cols + 2), np.arange(-2, rows + 2))
-    gx, gy = gx.ravel(), gy.ravel()
+    gx, gy = (a.ravel() for a in np.meshgrid(np.arange(-2, cols + 2), np.arange(-2, rows + 2)))
     x = gx + 0.5 + rng.uniform(-0.42, 0.42, gx.size)
     y = gy + 0.5 + rng.uniform(-0.42, 0.42, gy.size)
     x, y = _warp(x, y, cols, rows)

@@ -283,6 +283,7 @@ def status(
 
 from lianqin.cli_geo import register as _register_geo  # noqa: E402
 
+
 def _setup_quietly() -> None:
     setup()
     migrate(verbose=False)

@@ -66,17 +66,21 @@ def street_names(plan):
 
 
 def chinese(n: int) -> str:
-    """12 → 十二, 105 → 一百零五, 310 → 三百一十 (as a caller would say it)."""
+    """12 → 十二, 105 → 一百零五, 1015 → 一千零一十五 (as a caller would say it)."""
     digits = "零一二三四五六七八九"
     if n < 10:
         return digits[n]
     if n < 20:
         return "十" + (digits[n % 10] if n % 10 else "")
-    if n < 100:
-        return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")
-    rest = n % 100
-    tail = "" if rest == 0 else ("零" + digits[rest] if rest < 10 else digits[rest // 10] + "十" + (digits[rest % 10] if rest % 10 else ""))
-    return digits[n // 100] + "百" + tail
+    out, gap = "", False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = n // value % 10
+        if digit:
+            out += ("零" if gap else "") + digits[digit] + unit
+            gap = False
+        elif out:
+            gap = True
+    return out
 
 
 VARIANTS = {
@@ -165,7 +169,9 @@ def test_a_road_without_a_number_or_with_an_unknown_number_is_less_sure(demo):
     assert bare is not None and bare.kind == "road" and 0.6 <= bare.confidence < 0.9
     beyond = gazetteer.match(f"{road.road}{last + 500}号")
     assert beyond is not None and beyond.confidence == NEAREST_SEGMENT
-    assert beyond.grid_code == next(s.grid_code for s in segments if s.road == road.road and s.to_no == last)
+    assert beyond.grid_code == next(
+        s.grid_code for s in segments if s.road == road.road and s.to_no == last
+    )
     assert "最近" in beyond.detail
 
 
@@ -174,7 +180,9 @@ def test_two_crossing_roads_give_the_grid_they_share(demo):
     grids_of = defaultdict(set)
     for s in segments:
         grids_of[s.road].add(s.grid_code)
-    pairs = [(a, b) for a in grids_of for b in grids_of if a < b and len(grids_of[a] & grids_of[b]) == 1]
+    pairs = [
+        (a, b) for a in grids_of for b in grids_of if a < b and len(grids_of[a] & grids_of[b]) == 1
+    ]
     assert pairs
     a, b = pairs[0]
     match = gazetteer.match(f"{a}与{b}交叉口")
@@ -208,7 +216,7 @@ def test_the_street_tells_apart_roads_of_the_same_name(twin):
 
 
 def test_without_a_street_the_same_name_stays_uncertain(twin):
-    a, b, gazetteer, segments = twin
+    gazetteer = twin[2]
     match = gazetteer.match("同名路1号")
     assert match is not None and match.confidence <= 0.5 and "同名" in match.detail
 
@@ -223,7 +231,9 @@ def test_compounds_and_their_aliases(demo, grids):
         for said in (place.name, *place.aliases):
             match = gazetteer.match(f"南京市浦口区{said}3栋2单元")
             assert match is not None and match.grid_code == place.grid_code, (said, match)
-            assert match.kind == "compound" and match.confidence == COMPOUND and match.matched == said
+            assert (
+                match.kind == "compound" and match.confidence == COMPOUND and match.matched == said
+            )
             assert match.community_code == place.community_code
             assert grids[match.grid_code].contains(Point(match.lon, match.lat))
     assert any(p.aliases for p in compounds)
@@ -252,36 +262,55 @@ def test_a_community_or_a_street_alone_is_a_low_confidence_area(demo, plan):
 # --- fuzzy ---------------------------------------------------------------------------------
 
 
-def _typo(name: str, exclude: set[str]) -> str | None:
-    """The name with its first character replaced, unless that makes another name."""
-    for ch in "甲乙丙丁戊":
-        changed = ch + name[1:]
-        if changed not in exclude:
-            return changed
-    return None
+def _distance(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, start=1):
+        prev, row[0] = row[0], i
+        for j, y in enumerate(b, start=1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (x != y))
+    return row[-1]
+
+
+def _typo(name: str, known: set[str]) -> tuple[str, bool]:
+    """The name with its first character replaced, and whether no other name is as near."""
+    changed = next(ch + name[1:] for ch in "甲乙丙丁戊" if ch + name[1:] not in known)
+    rivals = [k for k in known if len(k) >= 3 and k != name and _distance(changed, k) <= 1]
+    return changed, not rivals
 
 
 def test_small_typos_and_missing_suffixes_still_resolve_with_less_confidence(demo, street_names):
     _, places, segments, gazetteer = demo
     known = {n for p in places for n in (p.name, *p.aliases)}
-    checked = 0
-    for segment, n in random_cases(segments, 80, seed=11):
+    checked = ambiguous = 0
+    for segment, n in random_cases(segments, 120, seed=11):
         if len(segment.road) < 3:
             continue
-        typo = _typo(segment.road, known)
+        typo, unique = _typo(segment.road, known)
         match = gazetteer.match(f"{street_names[segment.street_code]}{typo}{n}号")
-        assert match is not None and match.grid_code == segment.grid_code, (typo, match)
-        assert match.confidence == pytest.approx(SEGMENT - FUZZY_PENALTY) and "近似" in match.detail
+        assert match is not None and "近似" in match.detail, (typo, match)
+        if not unique:  # 甲江路: 望江路 or 滨江路? the street picks one, or a person decides
+            assert match.confidence <= 0.5 or match.grid_code == segment.grid_code, (typo, match)
+            ambiguous += 1
+            continue
+        assert match.grid_code == segment.grid_code, (typo, match)
+        assert match.confidence == pytest.approx(SEGMENT - FUZZY_PENALTY)
         checked += 1
     assert checked > 40
     road = next(s for s in segments if s.road.endswith("路") and len(s.road) >= 3)
     n = house_numbers(road)[0]
     match = gazetteer.match(f"{street_names[road.street_code]}{road.road[:-1]}{n}号")
     assert match is not None and match.grid_code == road.grid_code and match.confidence < 0.9
-    compound = next(p for p in places if p.kind == "compound" and p.name.endswith("花园"))
+    compounds = [p for p in places if p.kind == "compound"]
+
+    def others_like(place):
+        return [q for q in compounds if q != place and q.name.startswith(place.name[:2])]
+
+    compound = next(p for p in compounds if p.name.endswith("花园") and not others_like(p))
     match = gazetteer.match(f"{compound.name[:-2]}5栋")
     assert match is not None and match.grid_code == compound.grid_code
     assert match.confidence == pytest.approx(COMPOUND - FUZZY_PENALTY)
+    twins = next(p for p in compounds if others_like(p))
+    assert gazetteer.match(f"{twins.name[:2]}5栋").confidence <= 0.5  # 瑞景: 花园 or 华庭?
 
 
 @pytest.mark.parametrize("address", ["火星基地1号", "", "   ", "\u3000", "南京市浦口区", "江苏省南京市鼓楼区中山路1号", "123456"])  # fmt: skip
@@ -361,7 +390,9 @@ GOOD_SEGMENT = "road_segment,,,320111001,,320111001001001,文德路,1,99,odd,118
     ],
 )
 def test_csv_errors_name_the_line_and_the_column(row, column, words):
-    text = "\n".join([",".join(COLUMNS), "street,江浦街道,江浦,320111001,,,,,,,118.6,32.0", GOOD_SEGMENT, row])
+    text = "\n".join(
+        [",".join(COLUMNS), "street,江浦街道,江浦,320111001,,,,,,,118.6,32.0", GOOD_SEGMENT, row]
+    )
     with pytest.raises(InvalidInput) as caught:
         parse_gazetteer_csv(text, source="g.csv")
     error = caught.value
@@ -379,7 +410,9 @@ def test_csv_without_its_header_is_refused():
 def test_csv_accepts_a_bom_chinese_parity_and_blank_lines():
     text = "\ufeff" + ",".join(COLUMNS) + "\n\n" + GOOD_SEGMENT.replace(",odd,", ",单号,") + "\n"
     _, segments = parse_gazetteer_csv(text)
-    assert segments == [RoadSegment("文德路", "320111001", 1, 99, "odd", "320111001001001", 118.6, 32.05)]
+    assert segments == [
+        RoadSegment("文德路", "320111001", 1, 99, "odd", "320111001001001", 118.6, 32.05)
+    ]
     same_numbers_other_side = GOOD_SEGMENT.replace("odd", "even").replace(",1,99,", ",2,98,")
     _, both = parse_gazetteer_csv(text + same_numbers_other_side)
     assert [s.parity for s in both] == ["odd", "even"]
@@ -392,7 +425,7 @@ def test_two_thousand_matches_run(demo, street_names, capsys):
     *_, segments, gazetteer = demo
     addresses = [demo_address(s, n, street=street_names[s.street_code], prefix="南京市浦口区")
                  for s, n in random_cases(segments, 1000, seed=7)] * 2  # fmt: skip
-    fast = replace_gazetteer_without_cpca(demo)
+    fast = _without_cpca(demo)
     start = time.perf_counter()
     results = [fast.match(a) for a in addresses]
     elapsed = time.perf_counter() - start
@@ -402,7 +435,7 @@ def test_two_thousand_matches_run(demo, street_names, capsys):
     assert gazetteer.match_many(addresses[:10]) == results[:10]
 
 
-def replace_gazetteer_without_cpca(demo):
+def _without_cpca(demo):
     _, places, segments, _ = demo
     return Gazetteer(places, segments, district_name="浦口区", use_cpca=False)
 

@@ -11,6 +11,7 @@ edges and vertices, where two, three or more grids cover the point at once. No D
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import numpy as np
 import pytest
@@ -27,13 +28,16 @@ ORIGIN = (118.60, 32.00)
 STEP = 0.004  # degrees between Voronoi seeds (~400 m)
 LATTICE = 1e-7  # densified vertices are snapped here, so both neighbours agree exactly
 #: raster settings: the default, everything mixed (coarse), and a fine raster
-RASTERS = [{}, {"cells_per_grid": 0.5}, {"cells_per_grid": 40.0, "max_cells": 1 << 22}]
+RASTERS: list[dict[str, Any]] = [
+    {},
+    {"cells_per_grid": 0.5},
+    {"cells_per_grid": 40.0, "max_cells": 1 << 22},
+]
 
 
 def _voronoi(cols: int, rows: int, rng: np.random.Generator) -> list[Polygon]:
     """Cells of the inner seeds of a jittered lattice (a margin keeps them unclipped)."""
-    gx, gy = np.meshgrid(np.arange(-2, cols + 2), np.arange(-2, rows + 2))
-    gx, gy = gx.ravel(), gy.ravel()
+    gx, gy = (a.ravel() for a in np.meshgrid(np.arange(-2, cols + 2), np.arange(-2, rows + 2)))
     x = ORIGIN[0] + STEP * (gx + rng.uniform(-0.4, 0.4, gx.size))
     y = ORIGIN[1] + STEP * (gy + rng.uniform(-0.4, 0.4, gy.size))
     cells = shapely.get_parts(
@@ -214,10 +218,9 @@ def test_overlaps_holes_and_multipolygons_follow_the_same_rule():
     rng = np.random.default_rng(4)
     for raster in RASTERS:
         index = GridIndex(grids.items(), **raster)
-        lons, lats = rng.uniform(-0.5, 8.5, 2000), rng.uniform(-0.5, 4.5, 2000)
         corners = [0, 1, 3, 2.5, 3.5, 5, 6, 7, 8, 6.5]
-        lons = [*lons.tolist(), *corners, 1, 3, 2.5, 3]
-        lats = [*lats.tolist(), *([1] * (len(corners) - 1)), 2, 2, 2.5, 3, 3.5]
+        lons = [*rng.uniform(-0.5, 8.5, 2000).tolist(), *corners, 1, 3, 2.5, 3]
+        lats = [*rng.uniform(-0.5, 4.5, 2000).tolist(), *([1] * 9), 2, 2, 2.5, 3, 3.5]
         check(index, list(grids), list(grids.values()), lons, lats, max_distance=0.3)
     assert index.locate(3, 3) == "a-overlap" and index.locate(2, 2) == "d-hole"
     assert index.locate(6.5, 0.5) is None and index.locate(6.5, 0.5, max_distance=0.6) == "b-parts"
@@ -229,6 +232,7 @@ def test_a_build_in_many_small_steps_gives_the_same_index(tiling, index, monkeyp
     codes, polygons = tiling
     monkeypatch.setattr(gridindex, "_CHUNK", 1000)
     chunked = GridIndex(zip(codes, polygons, strict=True))
+    assert chunked._raster is not None and index._raster is not None
     assert np.array_equal(chunked._raster.values, index._raster.values)
 
 
@@ -277,11 +281,11 @@ def test_invalid_input_is_refused(index):
     with pytest.raises(ValueError, match="one-dimensional"):
         index.locate_indices(np.zeros((2, 2)), np.zeros((2, 2)))
     with pytest.raises(ValueError, match="one-dimensional"):
-        index.locate_many(1.0, 2.0)  # type: ignore[arg-type]
+        index.locate_many(1.0, 2.0)
     with pytest.raises(ValueError, match="lons but"):
         index.locate_many([1.0, 2.0], [1.0])
     with pytest.raises(ValueError):
-        index.locate_many(["east"], [32.0])  # type: ignore[list-item]
+        index.locate_many(["east"], [32.0])
     for bad in (-1.0, float("nan")):
         with pytest.raises(ValueError, match="max_distance"):
             index.locate(118.6, 32.0, max_distance=bad)

@@ -70,12 +70,13 @@ def build_demo_gazetteer(
             )
             used.add(name)
     communities = {c.code: (s, c) for s in plan.streets for c in s.communities}
+    used.update(name for names in compounds.values() for name in names)
     for code, names in compounds.items():
         street, community = communities[code]
-        for name in names:
+        for name in names:  # 瑞景花园 is also called 瑞景小区, unless that is another's name
             alias = next((name[: -len(s)] + "小区" for s in _ALIAS_FROM if name.endswith(s)), "")
-            aliases = (alias,) if alias and alias not in used and alias not in names else ()
-            used.update((name, *aliases))
+            aliases = (alias,) if alias and alias not in used else ()
+            used.update(aliases)
             places.append(_at("compound", name, aliases, street, community, rng))
     for street in plan.streets:
         places += _landmarks(street, rng, used)

@@ -111,7 +111,7 @@ _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _NOISE = "斜对面|对面|附近|门口|门前|旁边|边上|路口|周边|一带|[东西南北]侧"
 _HOUSE_NO = re.compile(
     rf"(?:{_NOISE}|-)*第?(?:(\d+)(?:-\d+)*|([零〇一二两三四五六七八九十百千]+)(?=号))"
-    r"(?![\d栋幢单元室楼层米])号?"
+    r"(?![\d栋幢单元室楼层米年月日时点分个人次辆路元岁])号?"
 )
 _ADMIN_SUFFIX = re.compile(r"(?:省|市|区|县|自治区|特别行政区|自治州|地区|盟|旗)$")
 _ADMIN_START = re.compile(  # what cpca may know: a province, city or county before the rest
@@ -187,7 +187,7 @@ def _region_tokens(adcode: str, district_name: str) -> tuple[str, ...]:
         import cpca
 
         names += [cpca.adcode_name(adcode[:n]) or "" for n in (2, 4, 6)]
-    tokens = set()
+    tokens: set[str] = set()
     for name in (normalize(n)[0] for n in names if n and n != "市辖区"):
         short = _ADMIN_SUFFIX.sub("", name)
         tokens.update(t for t in (name, short) if len(t) >= 2)
@@ -374,7 +374,7 @@ class Gazetteer:
 
     def _longest_at(self, text: str, at: int) -> int:
         for n in self._first.get(text[at], ()) if at < len(text) else ():
-            if text[at : at + n] in self._names:
+            if at + n <= len(text) and text[at : at + n] in self._names:
                 return n
         return 0
 
@@ -409,7 +409,7 @@ class Gazetteer:
         found = []
         for i in range(start, len(text)):
             for n in self._first.get(text[i], ()):
-                refs = self._names.get(text[i : i + n])
+                refs = self._names.get(text[i : i + n]) if i + n <= len(text) else None
                 if refs:
                     found.append(_Hit(i, i + n, tuple(refs)))
                     break
@@ -425,7 +425,9 @@ class Gazetteer:
     @staticmethod
     def _context(hits: list[_Hit]) -> _Context:
         context = _Context()
-        for ref in (r for h in hits for r in h.refs if isinstance(r.target, Place)):
+        for ref in (r for h in hits for r in h.refs):
+            if not isinstance(ref.target, Place):
+                continue
             street, community = ref.target.street_code, ref.target.community_code
             if ref.kind in ("street", "community") and street:
                 context.streets.add(street)
@@ -457,6 +459,7 @@ class Gazetteer:
         roads = list(self._roads[key].values())
         pool = [r for r in roads if r.street_code in context.streets] or roads
         several = len(pool) > 1
+        where: tuple[float | None, float | None, str | None]
         exact = [
             (r, s) for r in pool for s in r.segments if number is not None and s.contains(number)
         ]
@@ -530,7 +533,7 @@ class Gazetteer:
     def _fuzzy(self, t: _Text, hits: list[_Hit], context: _Context) -> list[Match | None]:
         """Names with their suffix left out (文德12号, 桥北3栋), then names one edit away,
         looked for only in the text no given name covers; each costs FUZZY_PENALTY."""
-        covered = [False] * len(t.text)
+        covered = [c.isdigit() for c in t.text]  # a window never takes a house number
         for hit in (h for h in hits if not h.refs[0].derived):
             covered[hit.start : hit.end] = [True] * (hit.end - hit.start)
         found: list[Match | None] = []
@@ -544,38 +547,58 @@ class Gazetteer:
             i = j + 1
         return [m for m in found if m is not None]
 
-    def _unsuffixed(self, t: _Text, start: int, end: int, context: _Context) -> list[Match | None]:
-        found: list[Match | None] = []
+    def _unsuffixed(self, t: _Text, start: int, end: int, context: _Context) -> list[Match]:
+        near = []
         for i in range(start, end):
             for n in self._stem_first.get(t.text[i], ()):
-                for ref in self._stems.get(t.text[i : i + n], ()) if i + n <= end else ():
-                    found.append(
-                        self._fuzzy_ref(t, _Hit(i, i + n, (ref,)), ref, context, "省略后缀")
-                    )
-        return found
+                refs = self._stems.get(t.text[i : i + n], ()) if i + n <= end else ()
+                near += [(_Hit(i, i + n, (ref,)), ref) for ref in refs]
+        return self._settle(t, near, context, "省略后缀")
 
-    def _one_edit(self, t: _Text, start: int, end: int, context: _Context) -> list[Match | None]:
+    def _one_edit(self, t: _Text, start: int, end: int, context: _Context) -> list[Match]:
+        """Names one edit away from a part of the span (≥ 3 characters, the longest part
+        wins: 甲山南路 is 金山南路, not 城南路 for 山南路)."""
         span = t.text[start:end]
         shared: dict[int, int] = defaultdict(int)
         for ch in set(span):
             for i in self._by_char.get(ch, ()):
                 shared[i] += 1
-        found: list[Match | None] = []
+        near: list[tuple[_Hit, _Ref]] = []
         for i, count in shared.items():
             name, refs = self._fuzzy_names[i]
+            sizes = {len(name), len(name) - 1, len(name) + 1} - {0, 1, 2}
             if count < len(set(name)) - 1:
                 continue
-            for n in sorted(
-                {len(name), len(name) - 1, len(name) + 1} - {0, 1, 2}, key=lambda n: n != len(name)
-            ):
+            for n in sorted(sizes, key=lambda n: n != len(name)):
                 at = next(
                     (k for k in range(len(span) - n + 1) if _edit1(span[k : k + n], name)), None
                 )
                 if at is not None:
-                    hit = _Hit(start + at, start + at + n, tuple(refs))
-                    found += [self._fuzzy_ref(t, hit, ref, context, "近似") for ref in refs]
+                    near += [(_Hit(start + at, start + at + n, (ref,)), ref) for ref in refs]
                     break
-        return found
+        longest = max((h.end - h.start for h, _ in near), default=0)
+        return self._settle(
+            t, [(h, r) for h, r in near if h.end - h.start == longest], context, "近似"
+        )
+
+    def _settle(
+        self, t: _Text, near: list[tuple[_Hit, _Ref]], context: _Context, how: str
+    ) -> list[Match]:
+        """Fuzzy candidates → matches; when they name several places, the address's street
+        picks one, or none is trusted (at most AMBIGUOUS_CAP)."""
+        pairs = [(ref, m) for hit, ref in near if (m := self._fuzzy_ref(t, hit, ref, context, how))]
+        if len({ref.target for ref, _ in pairs}) > 1:
+            pairs = [(ref, m) for ref, m in pairs if self._in_context(ref, context)] or pairs
+        if len({ref.target for ref, _ in pairs}) > 1:
+            return [replace(m, confidence=min(m.confidence, AMBIGUOUS_CAP),
+                            detail=m.detail + "；近似名称不止一个") for _, m in pairs]  # fmt: skip
+        return [m for _, m in pairs]
+
+    def _in_context(self, ref: _Ref, context: _Context) -> bool:
+        place = ref.target
+        if isinstance(place, str):
+            return any(street in context.streets for street in self._roads[place])
+        return place.street_code in context.streets or place.community_code in context.communities
 
     def _fuzzy_ref(
         self, t: _Text, hit: _Hit, ref: _Ref, context: _Context, how: str

@@ -32,7 +32,8 @@ A lookup maps points to cells with vectorised arithmetic and answers pure cells 
 gather. Points in mixed cells (a share that falls as cells shrink) are sorted by cell —
 neighbouring points hit the same polygons, which keeps the exact test in cache — and
 answered exactly: bounding-box candidates from the STRtree, ``intersects_xy`` against
-each, smallest index kept. Points still outside go to ``STRtree.query_nearest`` when a
+each (polygons over 256 vertices with GEOS's prepared point locator, smaller ones
+directly: ~3 KB of locator per 100 vertices buys little there), smallest index kept. Points still outside go to ``STRtree.query_nearest`` when a
 ``max_distance`` is given.
 
 The build marks mixed cells by cutting every ring segment into pieces at most half a
@@ -60,8 +61,7 @@ MIXED = -2
 
 _PAD = 1e-9  # of the largest coordinate magnitude: see the module docstring
 _CHUNK = 1 << 18  # segments or cells per step: bounds the build's temporary memory
-_PREPARE_ABOVE = 256  # vertices: big polygons get GEOS's point locator, small ones
-# are tested directly (a locator costs ~3 KB per 100 vertices and gains little there)
+_PREPARE_ABOVE = 256  # vertices: see the module docstring
 _NONE = np.iinfo(np.int64).max
 
 Floats = npt.NDArray[np.float64]
@@ -76,6 +76,7 @@ class GridIndex:
     (Multi)Polygon; empty geometries are skipped, duplicate codes refused.
     ``cells_per_grid`` is the raster cells across a median grid, ``max_cells`` caps the
     raster (4 bytes a cell); both trade memory for the share of points needing an exact test.
+    Read-only once built, so threads may share one index.
     """
 
     def __init__(

@@ -4,49 +4,87 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Place',
+            name="Place",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('street', '街道'), ('community', '社区/村'), ('road', '道路'), ('compound', '小区/自然村'), ('landmark', '地标')], max_length=12, verbose_name='类型')),
-                ('name', models.CharField(db_index=True, max_length=80, verbose_name='名称')),
-                ('aliases', models.JSONField(blank=True, default=list, verbose_name='别名')),
-                ('street_code', models.CharField(blank=True, max_length=9, verbose_name='街道编码')),
-                ('community_code', models.CharField(blank=True, max_length=12, verbose_name='社区编码')),
-                ('grid_code', models.CharField(blank=True, max_length=15, verbose_name='网格编码')),
-                ('lon', models.FloatField(blank=True, null=True, verbose_name='经度')),
-                ('lat', models.FloatField(blank=True, null=True, verbose_name='纬度')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("street", "街道"),
+                            ("community", "社区/村"),
+                            ("road", "道路"),
+                            ("compound", "小区/自然村"),
+                            ("landmark", "地标"),
+                        ],
+                        max_length=12,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("name", models.CharField(db_index=True, max_length=80, verbose_name="名称")),
+                ("aliases", models.JSONField(blank=True, default=list, verbose_name="别名")),
+                (
+                    "street_code",
+                    models.CharField(blank=True, max_length=9, verbose_name="街道编码"),
+                ),
+                (
+                    "community_code",
+                    models.CharField(blank=True, max_length=12, verbose_name="社区编码"),
+                ),
+                ("grid_code", models.CharField(blank=True, max_length=15, verbose_name="网格编码")),
+                ("lon", models.FloatField(blank=True, null=True, verbose_name="经度")),
+                ("lat", models.FloatField(blank=True, null=True, verbose_name="纬度")),
             ],
             options={
-                'verbose_name': '地名',
-                'verbose_name_plural': '地名',
-                'ordering': ['kind', 'name'],
+                "verbose_name": "地名",
+                "verbose_name_plural": "地名",
+                "ordering": ["kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='RoadSegment',
+            name="RoadSegment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('road', models.CharField(db_index=True, max_length=80, verbose_name='道路')),
-                ('street_code', models.CharField(blank=True, max_length=9, verbose_name='街道编码')),
-                ('from_no', models.PositiveIntegerField(verbose_name='起始门牌')),
-                ('to_no', models.PositiveIntegerField(verbose_name='终止门牌')),
-                ('parity', models.CharField(choices=[('all', '单双号'), ('odd', '单号'), ('even', '双号')], default='all', max_length=4, verbose_name='单双号')),
-                ('grid_code', models.CharField(max_length=15, verbose_name='网格编码')),
-                ('lon', models.FloatField(verbose_name='经度')),
-                ('lat', models.FloatField(verbose_name='纬度')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("road", models.CharField(db_index=True, max_length=80, verbose_name="道路")),
+                (
+                    "street_code",
+                    models.CharField(blank=True, max_length=9, verbose_name="街道编码"),
+                ),
+                ("from_no", models.PositiveIntegerField(verbose_name="起始门牌")),
+                ("to_no", models.PositiveIntegerField(verbose_name="终止门牌")),
+                (
+                    "parity",
+                    models.CharField(
+                        choices=[("all", "单双号"), ("odd", "单号"), ("even", "双号")],
+                        default="all",
+                        max_length=4,
+                        verbose_name="单双号",
+                    ),
+                ),
+                ("grid_code", models.CharField(max_length=15, verbose_name="网格编码")),
+                ("lon", models.FloatField(verbose_name="经度")),
+                ("lat", models.FloatField(verbose_name="纬度")),
             ],
             options={
-                'verbose_name': '道路门牌段',
-                'verbose_name_plural': '道路门牌段',
-                'ordering': ['road', 'from_no'],
+                "verbose_name": "道路门牌段",
+                "verbose_name_plural": "道路门牌段",
+                "ordering": ["road", "from_no"],
             },
         ),
     ]
