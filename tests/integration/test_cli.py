@@ -99,6 +99,26 @@ def test_init_import_createuser_status(env, tmp_path):
     assert "已创建" in made
     key = lianqin(env, "createuser", "sys12345", "--role", "system", "--api-key").stdout
     assert "lq_" in key
+    located = json.loads(lianqin(env, "locate", "32.005,118.605", "--json").stdout)
+    assert located["grid"] == "320111001001001" and located["source"] == "gps"
+    outside = lianqin(env, "locate", "39.9,116.4", check=False)
+    assert outside.returncode != 0
+    plan = json.loads(lianqin(env, "grid-plan", "--json").stdout)
+    assert "320111001001001" in json.dumps(plan)
+    out = tmp_path / "out.geojson"
+    lianqin(env, "export-grids", str(out))
+    assert len(json.loads(out.read_text(encoding="utf-8"))["features"]) == 3
+    gaz = tmp_path / "gazetteer.csv"
+    gaz.write_text(
+        "kind,name,aliases,street,community,grid,road,from_no,to_no,parity,lon,lat\n"
+        "road_segment,,,320111001,,320111001001001,文德路,1,99,all,118.605,32.005\n",
+        encoding="utf-8",
+    )
+    assert "道路门牌段 1" in lianqin(env, "import-gazetteer", str(gaz)).stdout
+    by_address = json.loads(lianqin(env, "locate", "南京市浦口区文德路12号", "--json").stdout)
+    assert by_address["grid"] == "320111001001001" and by_address["confidence"] >= 0.9
+    lianqin(env, "export-gazetteer", str(tmp_path / "back.csv"))
+    assert "文德路" in (tmp_path / "back.csv").read_text(encoding="utf-8")
     status = json.loads(lianqin(env, "status", "--json").stdout)
     assert status["counts"]["grids"] == 1 and status["counts"]["centers"] == 3
     assert status["district"] == ["浦口区"]
@@ -131,6 +151,11 @@ def test_help_on_every_command(env):
         "import-categories",
         "createuser",
         "status",
+        "export-grids",
+        "import-gazetteer",
+        "export-gazetteer",
+        "locate",
+        "grid-plan",
     ]:
         res = lianqin(env, command, "--help")
         assert "Usage" in res.stdout, command

@@ -79,6 +79,8 @@ def import_regions(text: str, *, source: str, district_name: str = "", dry_run: 
         fixed.append(record)
         if issue is not None:
             result.issues.append(issue)
+    if result.errors:  # invalid polygons cannot be checked against each other
+        return result
     result.issues += check(fixed, existing_parents=_existing_parents(fixed), strict=strict)
     if result.errors:
         return result
