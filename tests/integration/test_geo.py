@@ -110,3 +110,19 @@ def test_grid_plan(client, world):
     report = login(client, world).get("/api/v1/geo/grid-plan").json()
     text = json.dumps(report, ensure_ascii=False)
     assert world.grids[0].code in text
+
+
+def test_another_process_changing_grids_is_noticed(world):
+    from django.db.models import F
+
+    from lianqin.geo import service
+    from lianqin.geo.models import Revision
+    from lianqin.org.models import Grid
+
+    first = service.grid_index()
+    assert service.grid_index() is first  # cached
+    Grid.objects.filter(pk=world.grids[0].pk).update(households=1)  # no signal, like bulk SQL
+    Revision.objects.get_or_create(name="grids")
+    Revision.objects.filter(name="grids").update(number=F("number") + 1)  # the other process
+    service._checked_at = 0.0  # as if REVISION_CHECK_SECONDS had passed
+    assert service.grid_index() is not first

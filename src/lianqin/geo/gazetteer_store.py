@@ -29,7 +29,7 @@ def load_gazetteer(
          for s in segments],
         batch_size=1000,
     )  # fmt: skip
-    transaction.on_commit(service.forget)
+    service.bump("gazetteer")
 
 
 def dump_gazetteer() -> tuple[list[PlaceInfo], list[SegmentInfo]]:

@@ -50,3 +50,11 @@ class RoadSegment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.road}{self.from_no}-{self.to_no}号"
+
+
+class Revision(models.Model):
+    """A counter per cached layer ("grids", "gazetteer"), raised by every import, so that
+    each process (web workers, sweepers) sees a change and rebuilds its index."""
+
+    name = models.CharField(max_length=20, primary_key=True)
+    number = models.PositiveBigIntegerField(default=0)

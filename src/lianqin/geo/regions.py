@@ -87,6 +87,7 @@ def import_regions(text: str, *, source: str, district_name: str = "", dry_run: 
     try:
         with transaction.atomic():
             _write(sorted(fixed, key=lambda r: len(r.code)), district_name, result.counts)
+            service.bump("grids")
             if dry_run:
                 raise _Rollback
             result.written = True

@@ -9,8 +9,11 @@ flagged for manual location, never dropped.
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass
 
+from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -20,20 +23,51 @@ from lianqin.geo.gazetteer import Gazetteer, Match
 from lianqin.geo.gazetteer import Place as PlaceInfo
 from lianqin.geo.gazetteer import RoadSegment as SegmentInfo
 from lianqin.geo.gridindex import GridIndex
-from lianqin.geo.models import Place, RoadSegment
+from lianqin.geo.models import Place, Revision, RoadSegment
 from lianqin.org.models import District, Grid
 
 _index: GridIndex | None = None
 _gazetteer: Gazetteer | None = None
+_seen: dict[str, int] = {}
+_checked_at = 0.0
+#: How often (seconds) a process asks whether another process changed grids or gazetteer.
+REVISION_CHECK_SECONDS = 10.0
 
-#: Points this far (degrees, ≈ 200 m) outside every grid still go to the nearest one.
-NEAREST_GRID_DEGREES = 0.002
+#: Points up to this far outside every grid still go to the nearest one
+#: (``LIANQIN_NEAREST_GRID_METRES``, default 200 m; 0 turns it off).
+NEAREST_GRID_METRES = float(os.environ.get("LIANQIN_NEAREST_GRID_METRES", "200"))
+NEAREST_GRID_DEGREES = NEAREST_GRID_METRES / 111_320.0
 #: Below this confidence an address match places the case but flags it for a person.
 ADDRESS_CONFIDENCE_FLOOR = 0.6
 
 
+def bump(*names: str) -> None:
+    """Tell every process that these layers changed (call inside the writing transaction)."""
+    for name in names:
+        Revision.objects.get_or_create(name=name)
+        Revision.objects.filter(name=name).update(number=F("number") + 1)
+    forget()
+
+
+def _check_revisions() -> None:
+    """Drop caches that another process has made stale; asks the database at most every
+    ``REVISION_CHECK_SECONDS``."""
+    global _checked_at, _index, _gazetteer
+    now = time.monotonic()
+    if now - _checked_at < REVISION_CHECK_SECONDS:
+        return
+    _checked_at = now
+    current = dict(Revision.objects.values_list("name", "number"))
+    if current.get("grids", 0) != _seen.get("grids", 0):
+        _index = None
+    if current.get("gazetteer", 0) != _seen.get("gazetteer", 0):
+        _gazetteer = None
+    _seen.update(current)
+
+
 def grid_index() -> GridIndex:
     global _index
+    _check_revisions()
     if _index is None:
         rows = Grid.objects.exclude(boundary=None).values_list("code", "boundary")
         _index = GridIndex((code, boundary) for code, boundary in rows.iterator() if boundary)
@@ -42,6 +76,7 @@ def grid_index() -> GridIndex:
 
 def gazetteer() -> Gazetteer:
     global _gazetteer
+    _check_revisions()
     if _gazetteer is None:
         district = District.objects.order_by("id").first()
         places = [
@@ -77,9 +112,10 @@ def _forget_gazetteer(**_kwargs: object) -> None:
 
 
 def forget() -> None:
-    """Drop both caches (after a bulk import, which sends no per-row signals)."""
-    global _index, _gazetteer
-    _index, _gazetteer = None, None
+    """Drop both caches in this process (after a bulk import, which sends no signals)."""
+    global _index, _gazetteer, _checked_at
+    _index, _gazetteer, _checked_at = None, None, 0.0
+    _seen.clear()
 
 
 @dataclass(frozen=True)
