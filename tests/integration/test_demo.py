@@ -11,6 +11,7 @@ from lianqin.cases.models import Case
 from lianqin.cases.workflow import State
 from lianqin.choices import Role
 from lianqin.demo.builder import build_demo, demo_exists
+from lianqin.geo.models import Place, RoadSegment
 from lianqin.org.models import Center, Community, Grid, Person, Street, Unit
 
 
@@ -39,3 +40,8 @@ def test_demo_district_has_the_pilot_shape(db):
     dispatched = Case.objects.filter(mode="dispatched").count()
     assert 0.8 <= on_site / (on_site + dispatched) <= 0.97
     assert Case.objects.exclude(grid=None).count() == Case.objects.count()
+    # the demo ships a gazetteer; 12345 and online petitions are placed by their address
+    assert Place.objects.filter(kind="compound").exists() and RoadSegment.objects.count() > 500
+    by_address = Case.objects.filter(location_source="address")
+    assert by_address.exists() and not by_address.filter(location_confidence__lt=0.9).exists()
+    assert Case.objects.filter(location_source="gps").count() > by_address.count()
