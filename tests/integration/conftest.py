@@ -1,3 +1,7 @@
+"""Database-test set-up: fast password hashing (the real hasher is Argon2; its cost is
+deliberate and would dominate the suite), caches that do not leak between tests, and the
+small world most tests start from."""
+
 import pytest
 
 from tests.factories import make_world
@@ -6,3 +10,22 @@ from tests.factories import make_world
 @pytest.fixture
 def world(db):
     return make_world()
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Per-process caches (grid index, gazetteer, calendar, policies) must not leak
+    between tests, whose rows are rolled back and whose ids are reused."""
+    from lianqin.cases import deadlines
+    from lianqin.geo import service
+
+    deadlines.forget()
+    service.forget()
+    yield
+    deadlines.forget()
+    service.forget()

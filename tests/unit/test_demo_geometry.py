@@ -270,11 +270,14 @@ def test_names(plan: DistrictPlan) -> None:
 
 
 def test_households_follow_the_urban_and_rural_norms(plan: DistrictPlan) -> None:
-    """~500 households per urban grid, ~300 per rural grid (±10%); populations 2.6–2.9×."""
+    """~500 households per urban grid, ~300 per rural grid (±10% for ~96% of them, a few
+    drifted grids for the planning report); populations 2.6–2.9×."""
     urban = [g.households for g in plan.grids if not g.rural]
     rural = [g.households for g in plan.grids if g.rural]
-    assert all(450 <= h <= 550 for h in urban) and _mean(urban) == pytest.approx(500, rel=0.02)
-    assert all(270 <= h <= 330 for h in rural) and _mean(rural) == pytest.approx(300, rel=0.02)
+    near = [450 <= h <= 550 for h in urban] + [270 <= h <= 330 for h in rural]
+    assert 0.9 <= sum(near) / len(near) < 1.0
+    assert _mean(urban) == pytest.approx(500, rel=0.05)
+    assert _mean(rural) == pytest.approx(300, rel=0.05)
     for community in plan.communities:
         assert community.households == sum(g.households for g in community.grids)
         assert 2.6 <= community.population / community.households <= 2.9 + 1e-3

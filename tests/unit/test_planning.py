@@ -255,12 +255,16 @@ def test_demo_neighbours_strict_mode_is_the_exact_shared_edge_relation(demo):
         assert set(default[code]) <= exact  # the default drops corner-like contacts < 5 m
 
 
-def test_demo_district_is_all_within_the_band(demo):
+def test_demo_district_shows_its_drifted_grids(demo):
     geoms = [(gp.code, gp.polygon) for gp in demo.grids]
     neighbours = neighbours_from_polygons(geoms)
     infos = [GridInfo(gp.code, gp.name, gp.code[:12], gp.rural, gp.households, area_km2(gp.polygon),
                       neighbours[gp.code], 1) for gp in demo.grids]  # fmt: skip
     plan = plan_grids(infos, [])
-    assert plan.totals["ok"] == 719 and plan.totals["grids"] == 719
+    drifted = {g.code for g in demo.grids
+               if not (0.8 <= g.households / (300 if g.rural else 500) <= 1.2)}  # fmt: skip
+    assert drifted and plan.totals["grids"] == 719
+    assert plan.totals["ok"] == 719 - len(drifted)
+    assert plan.totals["over"] + plan.totals["under"] == len(drifted)
     assert len(plan.communities) == 120 and len(plan.streets) == 10
     assert math.isclose(sum(t.households for t in plan.streets), demo.total_households)
