@@ -26,13 +26,23 @@ at all → at most 0.5.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from typing import NamedTuple
+
+from lianqin.geo.address_text import (
+    COMPOUND_TAIL,
+    house_number,
+    may_name_region,
+    normalize,
+    read_regions,
+    region_tokens,
+    short_name,
+    strip_prefixes,
+)
+from lianqin.geo.address_text import chinese_number as chinese_number  # re-exported
+from lianqin.geo.gazetteer_fuzzy import FuzzyNames, gaps, lengths_by_first
 
 KINDS = ("street", "community", "road", "compound", "landmark")
 PARITIES = ("all", "odd", "even")
@@ -41,6 +51,7 @@ SEGMENT, COMPOUND, LANDMARK, ROAD_ONE_GRID, CROSSING = 0.95, 0.9, 0.85, 0.8, 0.7
 NEAREST_SEGMENT, ROAD, COMMUNITY, STREET = 0.7, 0.6, 0.4, 0.25
 FUZZY_PENALTY, CONFLICT_PENALTY, AMBIGUOUS_PENALTY, AMBIGUOUS_CAP = 0.15, 0.1, 0.1, 0.5
 _LEVEL = {"compound": COMPOUND, "landmark": LANDMARK, "community": COMMUNITY, "street": STREET}
+_PARITY_ZH = {"all": "", "odd": "单号", "even": "双号"}
 
 
 @dataclass(frozen=True)
@@ -98,105 +109,6 @@ class Match:
     matched: str  # the part of the caller's address that matched
     kind: str  # segment, road, crossing, compound, landmark, community, street
     detail: str  # for the operator, in Chinese
-
-
-# --- text -----------------------------------------------------------------------------
-
-_DROP = frozenset(",.;:!?()[]{}<>\"'`|/\\、。《》「」【】“”‘’·…")
-_SAME = {"—": "-", "–": "-", "~": "-", "#": "号"}
-_CN_DIGITS = dict(
-    zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True)
-)
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-_NOISE = "斜对面|对面|附近|门口|门前|旁边|边上|路口|周边|一带|[东西南北]侧"
-_HOUSE_NO = re.compile(
-    rf"(?:{_NOISE}|-)*第?(?:(\d+)(?:-\d+)*|([零〇一二两三四五六七八九十百千]+)(?=号))"
-    r"(?![\d栋幢单元室楼层米年月日时点分个人次辆路元岁])号?"
-)
-_ADMIN_SUFFIX = re.compile(r"(?:省|市|区|县|自治区|特别行政区|自治州|地区|盟|旗)$")
-_ADMIN_START = re.compile(  # what cpca may know: a province, city or county before the rest
-    r"[\u4e00-\u9fff]{1,10}?(?<![社小园校景片街营厂矿库城新超门])"
-    r"(?:省|自治区|特别行政区|市(?!场)|自治州|地区|盟|区|县|旗)"
-)
-_AREA_SUFFIX = re.compile(r"(?:街道办事处|街道|镇|乡|社区居委会|社区|居委会|村委会|村)$")
-_ROAD_SUFFIX = re.compile(r"(?:大道|大街|路|街|巷|弄)$")
-_COMPOUND_SUFFIX = re.compile(r"(?:花园|小区|新村|家园|雅居|华庭|名邸|公寓|苑)$")
-_COMPOUND_TAIL = re.compile(r"(?:小区|花园|家园|新村|苑|\d+(?:栋|幢|号楼|单元))")
-_PARITY_ZH = {"all": "", "odd": "单号", "even": "双号"}
-
-
-@lru_cache(maxsize=4096)
-def _fold(ch: str) -> str:
-    """One non-CJK character as the matcher sees it: NFKC (full width → ASCII), lower
-    case, spaces and punctuation dropped, dashes unified, ``#`` read as 号."""
-    out = unicodedata.normalize("NFKC", ch).lower()
-    return "".join(_SAME.get(c, c) for c in out if c not in _DROP and not c.isspace())
-
-
-def normalize(text: str) -> tuple[str, list[int]]:
-    """The text the matcher scans, and for each of its characters the index of the
-    caller's character it came from (so a match can be cut from the original)."""
-    chars: list[str] = []
-    origin: list[int] = []
-    for i, ch in enumerate(text):
-        folded = ch if "\u4e00" <= ch <= "\u9fff" else _fold(ch)
-        chars.append(folded)
-        origin.extend([i] * len(folded))
-    return "".join(chars), origin
-
-
-def chinese_number(text: str) -> int:
-    """十二 → 12, 一百零五 → 105, 两百 → 200, 一二三 → 123 (digit by digit)."""
-    if not any(c in _CN_UNITS for c in text):
-        return int("".join(str(_CN_DIGITS[c]) for c in text))
-    total = current = 0
-    for c in text:
-        if c in _CN_UNITS:
-            total += (current or 1) * _CN_UNITS[c]
-            current = 0
-        else:
-            current = _CN_DIGITS[c]
-    return total + current
-
-
-def _house_number(text: str, at: int) -> tuple[int | None, int]:
-    """The house number right after a road name (noise such as 附近 may sit between),
-    and where it ends; a building (3栋), floor or distance (100米) is not one."""
-    found = _HOUSE_NO.match(text, at)
-    if found is None:
-        return None, at
-    number = int(found[1]) if found[1] else chinese_number(found[2])
-    return number, found.end()
-
-
-def _edit1(a: str, b: str) -> bool:
-    """Levenshtein distance of a and b is at most 1."""
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) > len(b):
-        a, b = b, a
-    i = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(a))
-    return a[i + (len(a) == len(b)) :] == b[i + 1 :]
-
-
-@lru_cache(maxsize=16)
-def _region_tokens(adcode: str, district_name: str) -> tuple[str, ...]:
-    """The district's own prefixes (江苏省, 江苏, 南京市, 南京, 浦口区, 浦口), longest first."""
-    names = [district_name]
-    if adcode:
-        import cpca
-
-        names += [cpca.adcode_name(adcode[:n]) or "" for n in (2, 4, 6)]
-    tokens: set[str] = set()
-    for name in (normalize(n)[0] for n in names if n and n != "市辖区"):
-        short = _ADMIN_SUFFIX.sub("", name)
-        tokens.update(t for t in (name, short) if len(t) >= 2)
-    return tuple(sorted(tokens, key=len, reverse=True))
-
-
-def _other_region(found: str, ours: str) -> bool:
-    """cpca's adcode names a province, city or county that is not (above) ours."""
-    return any(found[a:b].strip("0") and found[:b] != ours[:b] for a, b in ((0, 2), (2, 4), (4, 6)))
 
 
 # --- index ----------------------------------------------------------------------------
@@ -285,17 +197,11 @@ class Gazetteer:
         for place in places:
             self._add_place(place)
         self._derive_names()
-        self._first = self._lengths(self._names)
-        self._stem_first = self._lengths(self._stems)
-        self._fuzzy_names = [
-            (n, rs) for n, rs in self._names.items() if len(n) >= 3 and not rs[0].derived
-        ]
-        self._by_char: dict[str, list[int]] = defaultdict(list)
-        for i, (name, _) in enumerate(self._fuzzy_names):
-            for ch in set(name):
-                self._by_char[ch].append(i)
+        self._first = lengths_by_first(self._names)
+        given = ((n, rs) for n, rs in self._names.items() if not rs[0].derived)
+        self._fuzzy_names = FuzzyNames(given, self._stems)
         self._adcode = district_adcode
-        self._prefixes = _region_tokens(district_adcode, district_name)
+        self._prefixes = region_tokens(district_adcode, district_name)
         self._use_cpca = use_cpca
 
     def _road(self, name: str, street_code: str | None) -> _Road:
@@ -325,22 +231,13 @@ class Gazetteer:
         given = set(self._names)
         for name, refs in list(self._names.items()):
             for ref in refs:
-                suffix = {"street": _AREA_SUFFIX, "community": _AREA_SUFFIX, "road": _ROAD_SUFFIX,
-                          "compound": _COMPOUND_SUFFIX}.get(ref.kind)  # fmt: skip
-                short = suffix.sub("", name) if suffix else name
+                short = short_name(ref.kind, name)
                 if len(short) < 2 or short in given:
                     continue
                 if ref.kind in ("street", "community"):
                     self._names[short].append(ref._replace(derived=True))
                 else:
                     self._stems[short].append(ref)
-
-    @staticmethod
-    def _lengths(names: dict[str, list[_Ref]]) -> dict[str, tuple[int, ...]]:
-        by_first: dict[str, set[int]] = defaultdict(set)
-        for name in names:
-            by_first[name[0]].add(len(name))
-        return {ch: tuple(sorted(ns, reverse=True)) for ch, ns in by_first.items()}
 
     # --- matching ---------------------------------------------------------------------
 
@@ -360,16 +257,10 @@ class Gazetteer:
         """Normalize and strip the district's own prefixes; a name of ours wins over a
         prefix it starts with (浦口路 is a road, not 浦口 + 路)."""
         text, origin = normalize(address or "")
-        at, stripping = 0, True
-        while stripping:
-            stripping = False
-            for token in self._prefixes:
-                if text.startswith(token, at) and self._longest_at(text, at) <= len(token):
-                    at, stripping = at + len(token), True
-                    break
+        at = strip_prefixes(text, self._prefixes, self._longest_at)
         if at >= len(text):
             return None
-        ask = bool(_ADMIN_START.match(text, at)) and self._longest_at(text, at) == 0
+        ask = may_name_region(text, at) and self._longest_at(text, at) == 0
         return _Text(address, text, origin, at, ask_cpca=ask)
 
     def _longest_at(self, text: str, at: int) -> int:
@@ -381,16 +272,10 @@ class Gazetteer:
     def _read_regions(self, texts: list[_Text]) -> None:
         """cpca's reading of the prefixes: strip what it recognises (only a cut that ends
         in 省/市/区/县…, so 朝阳小区 stays whole) and mark another district foreign."""
-        import cpca
-
-        frame = cpca.transform([t.text for t in texts])
-        for t, rest, code in zip(texts, frame["地址"], frame["adcode"], strict=True):
-            cut = len(t.text) - len(rest) if isinstance(rest, str) else 0
-            if cut and t.text.endswith(rest) and _ADMIN_SUFFIX.search(t.text[:cut]):
-                t.start = max(t.start, cut)
-                t.foreign = bool(
-                    self._adcode and isinstance(code, str) and _other_region(code, self._adcode)
-                )
+        found = read_regions([t.text for t in texts], self._adcode)
+        for t, read in zip(texts, found, strict=True):
+            if read is not None:
+                t.start, t.foreign = max(t.start, read[0]), read[1]
 
     def _resolve(self, t: _Text) -> Match | None:
         hits = self._scan(t.text, t.start)
@@ -443,7 +328,7 @@ class Gazetteer:
         for hit in hits:
             for ref in hit.refs:
                 if ref.kind == "road" and isinstance(ref.target, str):
-                    number, end = _house_number(t.text, hit.end)
+                    number, end = house_number(t.text, hit.end)
                     found.append(self._on_road(ref.target, number, context, t.cut(hit.start, end)))
                     bare += [(hit, ref.target)] if number is None else []
             found += [self._on_place(t, hit, kind, context) for kind in ("compound", "landmark")]
@@ -537,56 +422,22 @@ class Gazetteer:
         for hit in (h for h in hits if not h.refs[0].derived):
             covered[hit.start : hit.end] = [True] * (hit.end - hit.start)
         found: list[Match | None] = []
-        i = t.start
-        while i < len(t.text):
-            j = i
-            while j < len(t.text) and not covered[j]:
-                j += 1
-            if j - i >= 2:
-                found += self._unsuffixed(t, i, j, context) or self._one_edit(t, i, j, context)
-            i = j + 1
+        for i, j in gaps(t.text, covered, t.start):
+            found += self._settle(
+                t, self._fuzzy_names.unsuffixed(t.text, i, j), context, "省略后缀"
+            ) or self._settle(t, self._fuzzy_names.one_edit(t.text, i, j), context, "近似")
         return [m for m in found if m is not None]
 
-    def _unsuffixed(self, t: _Text, start: int, end: int, context: _Context) -> list[Match]:
-        near = []
-        for i in range(start, end):
-            for n in self._stem_first.get(t.text[i], ()):
-                refs = self._stems.get(t.text[i : i + n], ()) if i + n <= end else ()
-                near += [(_Hit(i, i + n, (ref,)), ref) for ref in refs]
-        return self._settle(t, near, context, "省略后缀")
-
-    def _one_edit(self, t: _Text, start: int, end: int, context: _Context) -> list[Match]:
-        """Names one edit away from a part of the span (≥ 3 characters, the longest part
-        wins: 甲山南路 is 金山南路, not 城南路 for 山南路)."""
-        span = t.text[start:end]
-        shared: dict[int, int] = defaultdict(int)
-        for ch in set(span):
-            for i in self._by_char.get(ch, ()):
-                shared[i] += 1
-        near: list[tuple[_Hit, _Ref]] = []
-        for i, count in shared.items():
-            name, refs = self._fuzzy_names[i]
-            sizes = {len(name), len(name) - 1, len(name) + 1} - {0, 1, 2}
-            if count < len(set(name)) - 1:
-                continue
-            for n in sorted(sizes, key=lambda n: n != len(name)):
-                at = next(
-                    (k for k in range(len(span) - n + 1) if _edit1(span[k : k + n], name)), None
-                )
-                if at is not None:
-                    near += [(_Hit(start + at, start + at + n, (ref,)), ref) for ref in refs]
-                    break
-        longest = max((h.end - h.start for h, _ in near), default=0)
-        return self._settle(
-            t, [(h, r) for h, r in near if h.end - h.start == longest], context, "近似"
-        )
-
     def _settle(
-        self, t: _Text, near: list[tuple[_Hit, _Ref]], context: _Context, how: str
+        self, t: _Text, near: list[tuple[int, int, _Ref]], context: _Context, how: str
     ) -> list[Match]:
         """Fuzzy candidates → matches; when they name several places, the address's street
         picks one, or none is trusted (at most AMBIGUOUS_CAP)."""
-        pairs = [(ref, m) for hit, ref in near if (m := self._fuzzy_ref(t, hit, ref, context, how))]
+        pairs = [
+            (ref, m)
+            for start, end, ref in near
+            if (m := self._fuzzy_ref(t, _Hit(start, end, (ref,)), ref, context, how))
+        ]
         if len({ref.target for ref, _ in pairs}) > 1:
             pairs = [(ref, m) for ref, m in pairs if self._in_context(ref, context)] or pairs
         if len({ref.target for ref, _ in pairs}) > 1:
@@ -605,13 +456,13 @@ class Gazetteer:
     ) -> Match | None:
         said = t.text[hit.start : hit.end]
         if ref.kind == "road" and isinstance(ref.target, str):
-            number, end = _house_number(t.text, hit.end)
+            number, end = house_number(t.text, hit.end)
             if how == "省略后缀" and number is None:
                 return None  # 文德 alone is more likely the community than the road
             note = f"{how}：{said}→{ref.target}；"
             m = self._on_road(ref.target, number, context, t.cut(hit.start, end), note)
             return replace(m, confidence=round(m.confidence - FUZZY_PENALTY, 2))
-        if how == "省略后缀" and not _COMPOUND_TAIL.match(t.text, hit.end):
+        if how == "省略后缀" and not COMPOUND_TAIL.match(t.text, hit.end):
             return None
         name = ref.target.name if isinstance(ref.target, Place) else ref.target
         note = f"（{how}：{said}→{name}）"
