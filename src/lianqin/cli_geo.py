@@ -132,7 +132,7 @@ def register(app: typer.Typer, *, setup: Callable[[], Any], fail: Callable[..., 
         except LianqinError as exc:
             fail(exc.message, exc.hint)
             return
-        out = _location(where)
+        out = where.as_dict()
         if as_json:
             typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
         elif out["grid"] is None:
@@ -174,15 +174,6 @@ def _parse_lat_lon(text: str) -> tuple[float, float] | None:
         return float(parts[0]), float(parts[1])
     except ValueError:
         return None
-
-
-def _location(where: Any) -> dict[str, Any]:
-    g = where.grid
-    return {"grid": g.code if g else None, "grid_name": g.name if g else None,
-            "community": g.community.name if g else None,
-            "street": g.community.street.name if g else None, "lon": where.lon, "lat": where.lat,
-            "source": where.source, "confidence": round(where.confidence, 3),
-            "matched": where.matched, "nearest": where.nearest}  # fmt: skip
 
 
 def _print_plan(report: dict[str, Any], console: Console) -> None:

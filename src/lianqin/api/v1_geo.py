@@ -75,17 +75,6 @@ def streets(request: HttpRequest) -> dict[str, Any]:
         for s in Street.objects.exclude(boundary=None).order_by("code")]}  # fmt: skip
 
 
-def _location_out(where: service.Location) -> dict[str, Any]:
-    g = where.grid
-    return {
-        "grid": g.code if g else None, "grid_name": g.name if g else None,
-        "community": g.community.name if g else None,
-        "street": g.community.street.name if g else None,
-        "lon": where.lon, "lat": where.lat, "source": where.source,
-        "confidence": where.confidence, "matched": where.matched, "nearest": where.nearest,
-    }  # fmt: skip
-
-
 @router.get("/locate", summary="坐标定位网格（wgs84 / gcj02 / bd09）")
 def locate(request: HttpRequest, lon: float, lat: float, crs: str = "wgs84") -> dict[str, Any]:
     request_actor(request)
@@ -93,7 +82,7 @@ def locate(request: HttpRequest, lon: float, lat: float, crs: str = "wgs84") -> 
     if where.grid is None:
         raise NotFound("坐标不在本区任何网格内（已超出就近归属距离）", field="lon",
                        hint="检查坐标系（crs）是否与设备一致，或按地址定位", reason="outside_district")  # fmt: skip
-    return _location_out(where)
+    return where.as_dict()
 
 
 class BatchIn(Schema):
@@ -137,7 +126,7 @@ def address(request: HttpRequest, q: str) -> dict[str, Any]:
     if where.source == "none":
         raise NotFound(f"地址「{q}」未能匹配到本区地名库", field="q",
                        hint="补充道路和门牌号、小区名，或在地图上人工定位")  # fmt: skip
-    return _location_out(where)
+    return where.as_dict()
 
 
 @router.get("/grid-plan", summary="网格规划：户数标准、拆分合并建议、网格员覆盖")

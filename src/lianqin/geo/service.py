@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
@@ -20,8 +21,6 @@ from django.dispatch import receiver
 from lianqin.errors import InvalidInput
 from lianqin.geo.coords import Crs, check_point, parse_crs
 from lianqin.geo.gazetteer import Gazetteer, Match
-from lianqin.geo.gazetteer import Place as PlaceInfo
-from lianqin.geo.gazetteer import RoadSegment as SegmentInfo
 from lianqin.geo.gridindex import GridIndex
 from lianqin.geo.models import Place, Revision, RoadSegment
 from lianqin.org.models import District, Grid
@@ -79,16 +78,9 @@ def gazetteer() -> Gazetteer:
     _check_revisions()
     if _gazetteer is None:
         district = District.objects.order_by("id").first()
-        places = [
-            PlaceInfo(p.kind, p.name, tuple(p.aliases), p.grid_code or None,
-                      p.community_code or None, p.street_code or None, p.lon, p.lat)
-            for p in Place.objects.all()
-        ]  # fmt: skip
-        segments = [
-            SegmentInfo(s.road, s.street_code or None, s.from_no, s.to_no, s.parity, s.grid_code,
-                        s.lon, s.lat)
-            for s in RoadSegment.objects.all()
-        ]  # fmt: skip
+        from lianqin.geo.gazetteer_store import dump_gazetteer  # it imports this module
+
+        places, segments = dump_gazetteer()
         _gazetteer = Gazetteer(
             places,
             segments,
@@ -133,6 +125,22 @@ class Location:
     @property
     def needs_person(self) -> bool:
         return self.grid is None or self.confidence < ADDRESS_CONFIDENCE_FLOOR
+
+    def as_dict(self) -> dict[str, Any]:
+        """What the API and ``lianqin locate --json`` show."""
+        g = self.grid
+        return {
+            "grid": g.code if g else None,
+            "grid_name": g.name if g else None,
+            "community": g.community.name if g else None,
+            "street": g.community.street.name if g else None,
+            "lon": self.lon,
+            "lat": self.lat,
+            "source": self.source,
+            "confidence": round(self.confidence, 3),
+            "matched": self.matched,
+            "nearest": self.nearest,
+        }
 
 
 def locate_point(lon: float, lat: float, crs: str | Crs = Crs.WGS84) -> Location:
