@@ -105,9 +105,7 @@ def sweep_once(now: datetime | None = None, *, owner: str | None = None) -> Swee
     result = SweepResult()
     for case_id in claim_cases(now):
         result.warnings_checked += 1
-        before = Case.objects.values_list("warning", flat=True).filter(pk=case_id).first()
-        after = refresh_warning(case_id, now)
-        if after is not None and after != before:
+        if refresh_warning(case_id, now):
             result.warnings_changed += 1
     for message_id in claim_outbox(now, owner):
         if deliver(message_id, owner, now):

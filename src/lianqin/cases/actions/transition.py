@@ -87,22 +87,23 @@ def _previous(case: Case) -> State | None:
     return State(case.suspended_from) if case.suspended_from else None
 
 
-def refresh_warning(case_id: int, now: datetime | None = None) -> WarningLevel | None:
+def refresh_warning(case_id: int, now: datetime | None = None) -> bool:
     """The sweeper's visit: recompute one case's warning under its row lock.
 
     A rise is recorded in the history exactly once, because the stored level is compared
-    under the lock: a second worker visiting the same case finds nothing to do.
+    under the lock: a second worker visiting the same case finds nothing to do. Returns
+    whether the warning changed.
     """
     now = now or timezone.now()
     with transaction.atomic():
         case = Case.objects.select_for_update().filter(pk=case_id).first()
         if case is None:
-            return None
+            return False
         before = WarningLevel(case.warning)
         after = refresh(case, now, restart=False)
         if after == before:
             Case.objects.filter(pk=case.pk).update(next_check_at=case.next_check_at)
-            return after
+            return False
         case.version += 1
         case.updated_at = now
         case.save()
@@ -117,4 +118,4 @@ def refresh_warning(case_id: int, now: datetime | None = None) -> WarningLevel |
                 "",
                 {"warning": after.value, "was": before.value, "stage": case.stage},
             )
-        return after
+        return True
