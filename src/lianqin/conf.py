@@ -46,3 +46,18 @@ def env_flag(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str) -> list[str]:
     return [v.strip() for v in os.environ.get(name, default).split(",") if v.strip()]
+
+
+def optional_path(name: str) -> Path | None:
+    value = os.environ.get(name, "").strip()
+    return Path(value) if value else None
+
+
+def env_pairs(name: str) -> dict[str, str]:
+    """``a=x,b=y`` → ``{"a": "x", "b": "y"}`` (values may contain ``=``)."""
+    pairs = {}
+    for item in env_list(name, ""):
+        key, sep, value = item.partition("=")
+        if sep and key.strip() and value.strip():
+            pairs[key.strip()] = value.strip()
+    return pairs

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "lianqin.geo",
     "lianqin.cases",
     "lianqin.jobs",
+    "lianqin.intake",
     "lianqin.console",
 ]
 
@@ -124,3 +125,9 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Intake (docs/channels.md): a folder of <channel>.toml field mappings that replace the
+# defaults; where each channel's replies are POSTed ("hotline_12345=https://…,…");
+# the confidence under which a video alarm waits for a person is in the video mapping.
+LIANQIN_CHANNEL_MAPPINGS = conf.optional_path("LIANQIN_CHANNEL_MAPPINGS")
+LIANQIN_REPLY_URLS = conf.env_pairs("LIANQIN_REPLY_URLS")

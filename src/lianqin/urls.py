@@ -12,6 +12,7 @@ admin.site.index_title = "区联勤指挥中心"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("open311/v2/", include("lianqin.api.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("lianqin.console.urls")),
 ]

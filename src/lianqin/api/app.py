@@ -11,6 +11,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from lianqin.api.auth import AUTH
+from lianqin.api.intake import router as intake_router
+from lianqin.api.v1_intake import channel_router
+from lianqin.api.v1_intake import router as intake_ops_router
 from lianqin.api.v1_cases import router as cases_router
 from lianqin.api.v1_geo import router as geo_router
 from lianqin.api.v1_reference import router as reference_router
@@ -27,6 +30,9 @@ api = NinjaAPI(
 api.add_router("/v1/cases", cases_router, tags=["cases"])
 api.add_router("/v1", reference_router, tags=["reference"])
 api.add_router("/v1/geo", geo_router, tags=["geo"])
+api.add_router("/v1", intake_ops_router)
+api.add_router("/intake", channel_router)
+api.add_router("/intake", intake_router)
 
 
 @api.exception_handler(LianqinError)

@@ -130,3 +130,14 @@ def check_may_create(actor: Actor) -> None:
     allowed = {Role.DISPATCHER, Role.DUTY_LEADER, Role.GRID_WORKER, Role.ADMIN, Role.SYSTEM}
     if actor.role not in allowed:
         raise Forbidden(f"角色 {actor.role.value} 不能登记案件", hint="由值班员或网格员登记")
+
+
+def check_intake_operator(actor: Actor) -> None:
+    """Who handles what the intake could not file by itself (quarantine, held reports):
+    district-level duty staff and administrators — these rows have no place yet, so
+    nobody below the district may see them."""
+    allowed = {Role.DISPATCHER, Role.DUTY_LEADER, Role.ADMIN, Role.SYSTEM}
+    if actor.role not in allowed or actor.level != Level.DISTRICT:
+        raise Forbidden(
+            "只有区级值班员、值班长和管理员处理隔离区和待确认报件", hint="请区指挥中心处理"
+        )

@@ -6,6 +6,9 @@ characters; a masked name shows only its first character (the family name).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 
 def mask_phone(phone: str) -> str:
     digits = "".join(ch for ch in phone if ch.isdigit())
@@ -30,3 +33,12 @@ def mask_name(name: str) -> str:
     if not name:
         return ""
     return name[0] + "*" * max(1, len(name) - 1)
+
+
+def phone_key(phone: str, secret: str) -> str:
+    """A keyed hash of a phone number's digits (the last 11 — so ``+86 138…`` and ``138…``
+    agree): equal for the same number, useless without the deployment's secret."""
+    digits = "".join(ch for ch in phone if ch.isdigit())[-11:]
+    if len(digits) < 7:
+        return ""
+    return hmac.new(secret.encode(), digits.encode(), hashlib.sha256).hexdigest()[:32]

@@ -50,6 +50,9 @@ class ReporterContact(models.Model):
     name = models.CharField("姓名", max_length=60, blank=True)
     phone = models.CharField("电话", max_length=30, blank=True)
     id_number = models.CharField("证件号", max_length=30, blank=True)
+    # a keyed hash of the normalised phone number: finds the same caller across channels
+    # (duplicate check, repeated callers) without reading the number itself
+    phone_key = models.CharField(max_length=32, blank=True, db_index=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "诉求人联系方式"
@@ -158,6 +161,8 @@ class Case(models.Model):
         "满意度", max_length=20, blank=True, choices=django_choices(SATISFACTION_LABELS)
     )
     version = models.PositiveIntegerField("版本", default=1)
+    # what triage suggested on arrival: {"category": [{"code", "name", "score", "source"}]}
+    triage = models.JSONField("研判建议", default=dict, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "案件"
@@ -171,8 +176,19 @@ class Case(models.Model):
         return f"{self.number} {self.title}"
 
 
+REPORT_STATES = [
+    ("filed", "已归案"),
+    ("awaiting", "待人工确认"),
+    ("dismissed", "已排除"),
+]
+
+
 class Report(models.Model):
-    """One input from one channel, kept verbatim; many reports may describe one case."""
+    """One input from one channel, kept verbatim; many reports may describe one case.
+
+    A report is ``filed`` under a case, or ``awaiting`` a person's confirmation (a camera
+    alarm below the confidence threshold: no case yet), or ``dismissed`` by that person.
+    """
 
     channel = models.CharField("渠道", max_length=20, choices=django_choices(CHANNEL_LABELS))
     external_id = models.CharField("来源编号", max_length=100)
@@ -190,6 +206,17 @@ class Report(models.Model):
     submitted_by = models.ForeignKey(
         Person, models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    state = models.CharField(
+        "状态", max_length=10, choices=REPORT_STATES, default="filed", db_index=True
+    )
+    source = models.CharField("来源", max_length=120, blank=True)
+    category_hint = models.CharField("来源分类", max_length=120, blank=True)
+    due_at = models.DateTimeField("来源时限", null=True, blank=True)
+    photos = models.JSONField("图片", default=list, blank=True)
+    extra = models.JSONField("其他字段", default=dict, blank=True)
+    # how the report joined its case: "opened" it, or was merged with this score
+    joined = models.CharField("归案方式", max_length=10, default="opened")
+    merge_score = models.FloatField("并单得分", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "报件"
@@ -201,6 +228,28 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.external_id}"
+
+
+class MergeCandidate(models.Model):
+    """A possible duplicate in the grey zone: a dispatcher merges it or sets it aside."""
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="merge_candidates")
+    candidate = models.ForeignKey(Case, models.CASCADE, related_name="+")
+    score = models.FloatField("相似度")
+    parts = models.JSONField("得分构成", default=dict)
+    created_at = models.DateTimeField()
+    state = models.CharField(
+        max_length=10,
+        default="open",
+        choices=[("open", "待研判"), ("merged", "已并单"), ("dismissed", "非重复")],
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "疑似重复"
+        ordering = ["case", "-score"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "candidate"], name="merge_candidate_unique")
+        ]
 
 
 class WorkOrder(models.Model):

@@ -23,6 +23,9 @@ class OutboxMessage(models.Model):
     leased_by = models.CharField(max_length=80, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_error = models.TextField(blank=True)
+    # set when a message must exist at most once (a reply to a source system is derived
+    # from a case event; deriving it again after a crash must not send it twice)
+    key = models.CharField(max_length=160, null=True, blank=True, unique=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "发件箱"

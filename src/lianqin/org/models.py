@@ -184,6 +184,9 @@ class Category(models.Model):
         DeadlinePolicy, models.PROTECT, null=True, blank=True, verbose_name="时限策略"
     )
     keywords = models.JSONField("关键词", default=list, blank=True)
+    # extra questions a reporter answers for this category (Open311 service attributes):
+    # [{"code", "datatype", "required", "description", "order", "values": [{"key", "name"}]}]
+    attributes = models.JSONField("补充问题", default=list, blank=True)
     active = models.BooleanField("在用", default=True)
     units = models.ManyToManyField(Unit, through="CategoryUnit", related_name="categories")
 

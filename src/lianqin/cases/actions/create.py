@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -15,11 +17,12 @@ from lianqin.cases import deadlines
 from lianqin.cases.access import Actor, check_may_create
 from lianqin.cases.actions.effects import place
 from lianqin.cases.actions.record import record, refresh
-from lianqin.cases.models import Case, CaseCounter, Report, ReporterContact
+from lianqin.cases.masking import phone_key
+from lianqin.cases.models import Case, CaseCounter, MergeCandidate, Report, ReporterContact
 from lianqin.cases.workflow import State
 from lianqin.choices import CHANNEL_LABELS, PRIORITY_LABELS, Channel, Priority, Stage
 from lianqin.errors import Conflict, InvalidInput
-from lianqin.geo.service import place_report
+from lianqin.geo.service import Location, place_report
 from lianqin.org.models import Category, District
 
 
@@ -45,13 +48,27 @@ class NewReport:
     reporter_id_number: str = ""
     reported_at: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    category_hint: str = ""
+    due_at: datetime | None = None
+    photos: list[str] = field(default_factory=list)
+    source: str = ""
 
 
 def create_case(
-    actor: Actor, report: NewReport, *, now: datetime | None = None
+    actor: Actor,
+    report: NewReport,
+    *,
+    now: datetime | None = None,
+    where: Location | None = None,
+    triage: dict[str, Any] | None = None,
+    candidates: Sequence[tuple[int, float, dict[str, float]]] = (),
 ) -> tuple[Case, bool]:
     """Register a report and the case it opens. A replay of ``(channel, external_id)``
-    returns the case the first one made and ``created=False``; nothing new is written."""
+    returns the case the first one made and ``created=False``; nothing new is written.
+
+    ``where`` is the location when the caller already resolved it (the intake does, to
+    look for duplicates nearby); ``triage`` keeps what triage suggested; ``candidates``
+    are grey-zone duplicates ``(case id, score, parts)`` for a dispatcher to decide."""
     now = now or timezone.now()
     check_may_create(actor)
     _validate(report)
@@ -61,7 +78,9 @@ def create_case(
             return existing, False
     try:
         with transaction.atomic():
-            return _create(actor, report, now), True
+            case = _create(actor, report, now, where, triage or {})
+            _remember_candidates(case, candidates, now)
+            return case, True
     except IntegrityError:
         existing = _replayed(report)
         if existing is None:
@@ -74,8 +93,23 @@ def _replayed(report: NewReport) -> Case | None:
     if found is None:
         return None
     if found.case_id is None:
-        raise Conflict(f"报件 {report.channel}:{report.external_id} 已接收但未立案")
+        raise Conflict(
+            f"报件 {report.channel}:{report.external_id} 已接收，正等待人工确认或已排除",
+            hint="在值班台「待确认报件」中确认或排除它",
+        )
     return Case.objects.get(pk=found.case_id)
+
+
+def _remember_candidates(
+    case: Case, candidates: Sequence[tuple[int, float, dict[str, float]]], now: datetime
+) -> None:
+    MergeCandidate.objects.bulk_create(
+        [
+            MergeCandidate(case=case, candidate_id=key, score=score, parts=parts, created_at=now)
+            for key, score, parts in candidates
+            if key != case.pk
+        ]
+    )
 
 
 def _validate(report: NewReport) -> None:
@@ -93,17 +127,60 @@ def _validate(report: NewReport) -> None:
         raise InvalidInput("经度和纬度须同时提供", field="lon", hint="或都不提供，只填地址")
 
 
-def _create(actor: Actor, report: NewReport, now: datetime) -> Case:
-    category = _category(report.category_code)
-    where = place_report(grid_code=report.grid_code, lon=report.lon, lat=report.lat,
-                         crs=report.crs, address=report.address)  # fmt: skip
-    grid = where.grid
-    district = District.objects.order_by("id").first()
-    if district is None:
-        raise InvalidInput("尚未建立区划", hint="先运行 lianqin demo 或 lianqin import-grids")
+def locate(report: NewReport) -> Location:
+    """Where a report points: its grid, its coordinates or its address."""
+    return place_report(
+        grid_code=report.grid_code,
+        lon=report.lon,
+        lat=report.lat,
+        crs=report.crs,
+        address=report.address,
+    )
+
+
+def _create(
+    actor: Actor,
+    report: NewReport,
+    now: datetime,
+    where: Location | None,
+    triage: dict[str, Any],
+    held: Report | None = None,
+) -> Case:
+    where = where or locate(report)
+    district = the_district()
+    case = build_case(
+        report,
+        where,
+        district,
+        _category(report.category_code),
+        triage,
+        now,
+        _next_numbers(district.code, now, 1)[0],
+    )
+    case.save()
+    if held is None:
+        store_report(actor, report, now, case)
+    else:
+        held.case, held.state = case, "filed"
+        held.save(update_fields=["case", "state"])
+    record(case, actor, "create", "", State.REPORTED, now, "", {"channel": report.channel})
+    return case
+
+
+def build_case(
+    report: NewReport,
+    where: Location,
+    district: District,
+    category: Category | None,
+    triage: dict[str, Any],
+    now: datetime,
+    number: str,
+    cache: dict[tuple[str, object], int | None] | None = None,
+) -> Case:
+    """A new case for a report, placed and timed, not yet saved (shared with bulk intake)."""
     priority = report.priority or (category.priority if category else Priority.NORMAL)
     case = Case(
-        number=_next_number(district.code, now),
+        number=number,
         title=report.title.strip()[:200],
         description=report.description,
         category=category,
@@ -111,7 +188,7 @@ def _create(actor: Actor, report: NewReport, now: datetime) -> Case:
         channel=report.channel,
         lon=where.lon,
         lat=where.lat,
-        address=report.address,
+        address=report.address[:255],
         location_source=where.source,
         location_confidence=where.confidence,
         location_match=where.matched[:120],
@@ -119,36 +196,76 @@ def _create(actor: Actor, report: NewReport, now: datetime) -> Case:
         updated_at=now,
         status=State.REPORTED,
         version=1,
+        triage=triage,
     )
-    place(case, grid, district, flag=where.needs_person)
+    place(case, where.grid, district, flag=where.needs_person, cache=cache)
     case.accept_due = deadlines.due(case, Stage.ACCEPT, now)
     refresh(case, now)
-    case.save()
-    contact = None
-    if report.reporter_name or report.reporter_phone or report.reporter_id_number:
-        contact = ReporterContact.objects.create(
-            name=report.reporter_name,
-            phone=report.reporter_phone,
-            id_number=report.reporter_id_number,
-        )
-    Report.objects.create(
-        channel=report.channel,
-        external_id=report.external_id or f"lq-{uuid.uuid4().hex}",
-        case=case,
-        received_at=now,
-        reported_at=report.reported_at,
-        raw=report.raw,
-        content_type=report.content_type,
-        title=report.title,
-        description=report.description,
-        lon=report.lon,
-        lat=report.lat,
-        address=report.address,
-        reporter=contact,
-        submitted_by_id=actor.person_id,
-    )
-    record(case, actor, "create", "", State.REPORTED, now, "", {"channel": report.channel})
     return case
+
+
+def the_district() -> District:
+    district = District.objects.order_by("id").first()
+    if district is None:
+        raise InvalidInput("尚未建立区划", hint="先运行 lianqin demo 或 lianqin import-grids")
+    return district
+
+
+def store_report(
+    actor: Actor, report: NewReport, now: datetime, case: Case | None, **fields: Any
+) -> Report:
+    """Keep a report verbatim with its parsed fields and the reporter's contact."""
+    return Report.objects.create(
+        case=case,
+        reporter=_contact(report),
+        submitted_by_id=actor.person_id,
+        **report_fields(report, now),
+        **fields,
+    )
+
+
+def report_fields(report: NewReport, now: datetime) -> dict[str, Any]:
+    """The columns of a ``Report`` row for a parsed report (shared with bulk intake)."""
+    extra = dict(report.extra)
+    if report.crs != "wgs84" and report.lon is not None:
+        extra["crs"] = report.crs
+    return {
+        "channel": report.channel,
+        "external_id": report.external_id or f"lq-{uuid.uuid4().hex}",
+        "received_at": now,
+        "reported_at": report.reported_at,
+        "raw": report.raw,
+        "content_type": report.content_type,
+        "title": report.title[:200],
+        "description": report.description,
+        "lon": report.lon,
+        "lat": report.lat,
+        "address": report.address[:255],
+        "source": report.source[:120],
+        "category_hint": report.category_hint[:120],
+        "due_at": report.due_at,
+        "photos": list(report.photos),
+        "extra": extra,
+    }
+
+
+def contact_for(report: NewReport) -> ReporterContact | None:
+    """The reporter's contact row for a report (unsaved), or None when it names nobody."""
+    if not (report.reporter_name or report.reporter_phone or report.reporter_id_number):
+        return None
+    return ReporterContact(
+        name=report.reporter_name[:60],
+        phone=report.reporter_phone[:30],
+        id_number=report.reporter_id_number[:30],
+        phone_key=phone_key(report.reporter_phone, settings.SECRET_KEY),
+    )
+
+
+def _contact(report: NewReport) -> ReporterContact | None:
+    contact = contact_for(report)
+    if contact is not None:
+        contact.save()
+    return contact
 
 
 def _category(code: str) -> Category | None:
@@ -164,10 +281,11 @@ def _category(code: str) -> Category | None:
     return found
 
 
-def _next_number(district_code: str, now: datetime) -> str:
-    """``320111-20261128-000123``: district, local date, the day's sequence."""
+def _next_numbers(district_code: str, now: datetime, count: int) -> list[str]:
+    """``320111-20261128-000123``: district, local date, the day's sequence; ``count``
+    consecutive numbers taken in one update (the row lock serialises concurrent takers)."""
     prefix = f"{district_code}-{timezone.localtime(now):%Y%m%d}"
     CaseCounter.objects.bulk_create([CaseCounter(prefix=prefix)], ignore_conflicts=True)
-    CaseCounter.objects.filter(prefix=prefix).update(last=F("last") + 1)
+    CaseCounter.objects.filter(prefix=prefix).update(last=F("last") + count)
     last = CaseCounter.objects.values_list("last", flat=True).get(prefix=prefix)
-    return f"{prefix}-{last:06d}"
+    return [f"{prefix}-{n:06d}" for n in range(last - count + 1, last + 1)]

@@ -14,7 +14,7 @@ from typing import Any
 from lianqin.cases import deadlines
 from lianqin.cases.access import Actor, access_case
 from lianqin.cases.actions.record import record
-from lianqin.cases.models import Case, Report, WorkOrder
+from lianqin.cases.models import Case, MergeCandidate, Report, WorkOrder
 from lianqin.cases.sla import due as add_duration
 from lianqin.cases.sla import parse_duration, shift_for_pause
 from lianqin.cases.workflow import FINAL, Action, Mode, WorkOrderState, work_order_next
@@ -27,27 +27,60 @@ Effect = Callable[[Case, Actor, datetime, str, Params], dict[str, Any]]
 ACTIVE = (WorkOrderState.PENDING, WorkOrderState.ACKNOWLEDGED, WorkOrderState.REPLIED)
 
 
-def place(case: Case, grid: Grid | None, district: District, *, flag: bool = False) -> None:
+def place(
+    case: Case,
+    grid: Grid | None,
+    district: District,
+    *,
+    flag: bool = False,
+    cache: dict[tuple[str, object], int | None] | None = None,
+) -> None:
     """Put a new case in its grid (held at grid level) or, unlocated, at the district;
-    ``flag`` marks a placement a person should confirm (a vague address match)."""
+    ``flag`` marks a placement a person should confirm (a vague address match). A bulk
+    import passes a ``cache`` so that each grid's worker and each center is read once."""
     if grid is None:
         case.area_code, case.level, case.needs_location = district.code, Level.DISTRICT, True
     else:
         case.grid, case.community, case.street = grid, grid.community, grid.community.street
         case.area_code, case.level, case.needs_location = grid.code, Level.GRID, flag
-        case.assignee = grid.workers.order_by("id").first()
-    case.holder = center_for(case, Level(case.level))
+        case.assignee_id = _cached(cache, ("worker", grid.pk), lambda: _first_worker(grid))
+    level = Level(case.level)
+    code = _center_code(case, level)
+    case.holder_id = _cached(cache, ("center", code), lambda: _center_id(code))
 
 
-def center_for(case: Case, level: Level) -> Center | None:
-    """The center that holds a case at a level (a grid's case: its community workstation)."""
-    code = {
+def _cached(
+    cache: dict[tuple[str, object], int | None] | None,
+    key: tuple[str, object],
+    compute: Callable[[], int | None],
+) -> int | None:
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def _first_worker(grid: Grid) -> int | None:
+    return grid.workers.order_by("id").values_list("id", flat=True).first()
+
+
+def _center_id(code: str) -> int | None:
+    return Center.objects.filter(region_code=code).values_list("id", flat=True).first()
+
+
+def _center_code(case: Case, level: Level) -> str:
+    return {
         Level.GRID: case.area_code[:12],
         Level.COMMUNITY: case.area_code[:12],
         Level.STREET: case.area_code[:9],
         Level.DISTRICT: case.area_code[:6],
     }[level]
-    return Center.objects.filter(region_code=code).first()
+
+
+def center_for(case: Case, level: Level) -> Center | None:
+    """The center that holds a case at a level (a grid's case: its community workstation)."""
+    return Center.objects.filter(region_code=_center_code(case, level)).first()
 
 
 def _accept(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
@@ -81,6 +114,7 @@ def _merge(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dic
         {"from": case.number, "reports": moved},
     )
     case.merged_into = target
+    MergeCandidate.objects.filter(case=case, candidate=target).update(state="merged")
     return {"into": number, "reports": moved}
 
 

@@ -1,0 +1,106 @@
+"""Channel webhooks: ``POST /api/intake/{channel}`` with the payload as the source sends it.
+
+Each channel has its own API keys (``lianqin apikey CHANNEL``): a key opens one channel's
+door only. The body is taken as it arrived (JSON, XML or a form, per the channel) and
+handed to the one intake; the response says what became of it:
+
+* ``201`` a new case, or the report joined an open case (``merged``) or opened one with
+  possible duplicates for a dispatcher (``suggested``);
+* ``200`` a replay: nothing new, the case the first delivery made;
+* ``202`` held for a person's confirmation (a camera alarm below the threshold);
+* ``422`` it did not parse: kept in quarantine, with what, where and how to fix it.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Status
+from ninja.security import APIKeyHeader
+
+from lianqin.api.schemas import Error
+from lianqin.cases.access import actor_for
+from lianqin.errors import Forbidden, InvalidInput
+from lianqin.intake import channels, service
+from lianqin.intake.contract import Payload
+from lianqin.org.models import ApiKey
+
+router = Router(tags=["intake"])
+STATUS = {
+    "new": 201,
+    "merged": 201,
+    "suggested": 201,
+    "replay": 200,
+    "awaiting": 202,
+    "quarantined": 422,
+}
+MAX_BODY = 2 * 1024 * 1024
+
+
+class ChannelKey(APIKeyHeader):
+    """An API key issued for a channel; the route checks that it is this channel's."""
+
+    param_name = "X-API-Key"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        if not key or key.count("_") < 2 or not key.startswith("lq_"):
+            return None
+        found = (
+            ApiKey.objects.select_related("person")
+            .filter(prefix=key.split("_")[1], revoked_at=None)
+            .first()
+        )
+        if found is None or not hmac.compare_digest(found.key_hash, ApiKey.digest(key)):
+            return None
+        if not found.person.is_active:
+            return None
+        request.user = found.person
+        return found
+
+
+@router.post(
+    "/{channel}",
+    auth=[ChannelKey()],
+    response={200: dict, 201: dict, 202: dict, 422: dict, 400: Error, 401: Error, 403: Error},
+    summary="渠道推送（webhook）",
+    openapi_extra={
+        "requestBody": {
+            "description": "来源系统的原始报文（JSON、XML 或表单，依渠道而定），原样保存",
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "application/xml": {"schema": {"type": "string"}},
+                "application/x-www-form-urlencoded": {"schema": {"type": "object"}},
+            },
+        }
+    },
+)
+def push(request: HttpRequest, channel: str):
+    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    spec = channels.get(channel)
+    if key.channel != channel:
+        raise Forbidden(
+            f"此密钥属于渠道 {key.channel or '（无）'}，不能向 {channel} 推送",
+            hint=f"用 lianqin apikey {channel} 为该渠道签发密钥",
+        )
+    content_type = (request.content_type or "").split(";")[0].strip().lower()
+    if content_type not in spec.content_types:
+        raise InvalidInput(
+            f"渠道 {channel} 不接受 {content_type or '未声明的'} 报文",
+            field="Content-Type",
+            hint="可用：" + ", ".join(spec.content_types),
+        )
+    if len(request.body) > MAX_BODY:
+        raise InvalidInput("报文过大", field="body", hint=f"单条报文不超过 {MAX_BODY} 字节")
+    try:
+        raw = request.body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(
+            "报文不是 UTF-8 编码",
+            field="body",
+            hint="以 UTF-8 编码发送，并在 Content-Type 中声明 charset=utf-8",
+        ) from None
+    payload = Payload(channel, raw, content_type, source="webhook")
+    outcome = service.receive(actor_for(key.person), payload)
+    return Status(STATUS[outcome.status], outcome.as_dict())

@@ -1,0 +1,475 @@
+"""Duplicate detection (并单): does a new report describe the problem of an open case?
+Pure: no Django, no clock (times come in on the items), no I/O.
+
+How a pair is judged (``docs/duplicates.md`` has the measurements behind every default):
+
+1. **Blocking** — rules, not scores: two items more than ``window_days`` apart are never
+   the same case; nor two whose coordinates are more than ``max_distance_m`` apart; nor,
+   when either lacks coordinates, two whose area codes disagree at ``area_level``
+   characters (codes are hierarchical: a grid code starts with its community's, so a
+   community code and one of its grids agree; a bare district code agrees with all of
+   its district). A blocked pair gets a score (for the dispatcher's curiosity) but
+   :func:`decide` always says ``"new"``.
+2. **Evidence** — each part is a similarity in 0..1 (``Score.parts``) and adds its weight
+   times (part − neutral) to the log-odds (``Score.evidence``); ``total`` is the logistic
+   of the sum. A part that either side lacks is simply absent: it neither punishes nor
+   rewards (the additive form of "renormalise over what is present"). The parts:
+   ``text`` (weighted cosine of character bigrams, the first ``max_chars`` characters,
+   shrunk for very short texts), ``time`` (1 at the same moment, 0 at the window's edge),
+   ``distance`` (1 within ``near_m``, 0 at ``max_distance_m``), ``category`` (1 same
+   code, 0.75 one is the other's ancestor, 0 different: mild evidence against),
+   ``phone`` (same reporter: strong evidence, but only as strong as the text allows, so
+   a grid worker's ten different reports of the day stay ten cases) and ``place`` (both
+   texts name compounds or villages and none of them agree: 0, strong evidence against
+   — the "same words, another place" letters that copy a template).
+3. **Replay** — the same reporter with the same text within ``replay_minutes`` is a
+   resend: total 1, merge, whatever else says.
+
+What must hold: ``score`` is symmetric and in [0, 1]; an item scores at least
+``merge_at`` against an identical copy of itself unless its text is shorter than
+``short_chars``; :meth:`DuplicateIndex.candidates` returns what :func:`best_match` would
+return over the stored items whenever the index holds at most ``scored`` items that
+share a gram with the query (beyond that it scores only the ``scored`` items sharing
+most of the query's rarest grams: the measured cost of that shortcut is in the doc).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cached_property, lru_cache
+from typing import Literal, TypeVar
+
+from lianqin.triage.text import WEAK_WEIGHT, is_weak, normalize, place_names, places_agree
+
+Verdict = Literal["merge", "suggest", "new"]
+Key = int | str
+_K = TypeVar("_K", str, tuple[int, int])
+
+_EARTH_M = 6_371_008.8
+_W2 = WEAK_WEIGHT * WEAK_WEIGHT
+
+
+@dataclass(frozen=True)
+class Item:
+    """One open case (or incoming report) as the scorer sees it. ``at`` must be aware;
+    ``lon``/``lat`` are WGS-84; ``phone_key`` is a keyed hash (``cases.masking.phone_key``),
+    never the number; ``area`` is a grid, community, street or district code."""
+
+    key: Key
+    text: str
+    at: datetime
+    lon: float | None = None
+    lat: float | None = None
+    category: str = ""
+    phone_key: str = ""
+    area: str = ""
+
+    @cached_property
+    def _features(self) -> _Text:
+        return text_features(self.text)
+
+    @property
+    def has_point(self) -> bool:
+        return self.lon is not None and self.lat is not None
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Log-odds per unit of each part. ``bias``, ``text``, ``time``, ``phone`` and
+    ``place`` were fitted by logistic regression on the tuning half of the labelled pair
+    set (``benchmarks/eval_duplicates.py --fit``) and rounded; ``distance`` and
+    ``category`` are set by judgement (the labelled messages have neither): a pair at the
+    same spot gains 2 log-odds (x7.4), one at the edge of ``max_distance_m`` loses 2; a
+    different category loses 0.6 (x0.55), the same gains 0.6."""
+
+    bias: float = -1.8
+    text: float = 4.2
+    time: float = 1.6
+    distance: float = 4.0  # applied to (distance - 0.5)
+    category: float = 1.2  # applied to (category - 0.5)
+    phone: float = 1.5  # same reporter, times min(1, text / phone_text_floor)
+    place: float = 1.6  # subtracted when the texts name different places
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Decision thresholds and blocking rules. ``merge_at`` was chosen for precision
+    >= 0.95 and ``suggest_at`` for recall of the grey zone on the tuning half of the
+    labelled pair set; the held-out half's figures are in ``docs/duplicates.md``."""
+
+    merge_at: float = 0.9
+    suggest_at: float = 0.35
+    window_days: float = 60.0
+    max_distance_m: float = 1000.0
+    near_m: float = 100.0
+    area_level: int = 12  # compare area codes on this many characters (12 = community)
+    max_chars: int = 160  # only the first characters count: title and opening say it
+    short_chars: int = 12  # below this many characters the text part is shrunk
+    phone_text_floor: float = 0.3
+    replay_minutes: float = 30.0
+    replay_text: float = 0.9
+
+
+@dataclass(frozen=True)
+class Config:
+    weights: Weights = field(default_factory=Weights)
+    thresholds: Thresholds = field(default_factory=Thresholds)
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(days=self.thresholds.window_days)
+
+    @property
+    def merge_at(self) -> float:
+        return self.thresholds.merge_at
+
+    @property
+    def suggest_at(self) -> float:
+        return self.thresholds.suggest_at
+
+
+DEFAULT = Config()
+
+
+@dataclass(frozen=True)
+class Score:
+    """``total`` in 0..1; ``parts`` the similarities that were present; ``evidence`` what
+    each added to the log-odds; ``blocked`` why the pair cannot be one case ("time",
+    "distance", "area") or "" when it can."""
+
+    total: float
+    parts: dict[str, float]
+    evidence: dict[str, float] = field(default_factory=dict)
+    blocked: str = ""
+
+
+# --------------------------------------------------------------------------- text
+
+
+@dataclass(frozen=True)
+class _Text:
+    norm: str
+    grams: frozenset[str]
+    weak: frozenset[str]  # the grams of ``grams`` that is_weak says weigh little
+    length: float  # sqrt of the sum of squared gram weights
+    places: frozenset[str]
+
+
+@lru_cache(maxsize=65536)
+def _text_features(text: str, max_chars: int) -> _Text:
+    head = text[: max_chars * 2]  # punctuation and spaces go: twice is enough raw text
+    norm = normalize(head)[:max_chars]
+    if len(norm) <= 2:
+        grams = frozenset((norm,)) if norm else frozenset()
+    else:
+        grams = frozenset([norm[i : i + 2] for i in range(len(norm) - 1)])
+    weak = frozenset([g for g in grams if is_weak(g)])
+    length = math.sqrt(len(grams) - (1.0 - _W2) * len(weak))
+    return _Text(norm, grams, weak, length, place_names(head))
+
+
+def text_features(text: str, max_chars: int = Thresholds.max_chars) -> _Text:
+    """The text as the scorer compares it (memoised per process)."""
+    return _text_features(text, max_chars)
+
+
+def _features(item: Item, cfg: Config) -> _Text:
+    if cfg.thresholds.max_chars == Thresholds.max_chars:
+        return item._features
+    return _text_features(item.text, cfg.thresholds.max_chars)
+
+
+def text_similarity(a: _Text, b: _Text) -> float:
+    """Cosine of the two gram sets, weak grams weighing ``WEAK_WEIGHT``: 1 for the same
+    text, 0 for texts without a common gram."""
+    if not a.length or not b.length:
+        return 0.0
+    inter = a.grams & b.grams
+    if not inter:
+        return 0.0
+    shared = len(inter) - (1.0 - _W2) * len(inter & a.weak)
+    return min(1.0, shared / (a.length * b.length))
+
+
+def _places_conflict(a: _Text, b: _Text) -> bool | None:
+    """None when either names no place; True when they name only different ones."""
+    if not a.places or not b.places:
+        return None
+    return not (places_agree(a.places, b.norm) or places_agree(b.places, a.norm))
+
+
+# --------------------------------------------------------------------------- parts
+
+
+def distance_m(a: Item, b: Item) -> float | None:
+    """Great-circle distance in metres, or None when either lacks coordinates."""
+    if a.lon is None or a.lat is None or b.lon is None or b.lat is None:
+        return None
+    p1, p2 = math.radians(a.lat), math.radians(b.lat)
+    dp, dl = p2 - p1, math.radians(b.lon - a.lon)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * _EARTH_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def areas_agree(a: str, b: str, level: int) -> bool:
+    """Hierarchical codes agree on their common prefix, up to ``level`` characters; an
+    empty code agrees with everything."""
+    n = min(len(a), len(b), level)
+    return a[:n] == b[:n]
+
+
+def category_similarity(a: str, b: str) -> float:
+    """1 same code; 0.75 one is the other's ancestor (codes extend their parent's);
+    0 otherwise."""
+    if a == b:
+        return 1.0
+    if a.startswith(b) or b.startswith(a):
+        return 0.75
+    return 0.0
+
+
+def _blocked(a: Item, b: Item, cfg: Config) -> tuple[str, float | None]:
+    t = cfg.thresholds
+    if abs(a.at - b.at) > cfg.window:
+        return "time", distance_m(a, b)
+    metres = distance_m(a, b)
+    if metres is not None:
+        return ("distance" if metres > t.max_distance_m else ""), metres
+    if not areas_agree(a.area, b.area, t.area_level):
+        return "area", None
+    return "", None
+
+
+def _logistic(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-min(x, 60.0)))
+    z = math.exp(max(x, -60.0))
+    return z / (1.0 + z)
+
+
+def score(a: Item, b: Item, cfg: Config = DEFAULT) -> Score:
+    """How likely ``a`` and ``b`` describe one problem (see the module docstring)."""
+    w, t = cfg.weights, cfg.thresholds
+    blocked, metres = _blocked(a, b, cfg)
+    fa, fb = _features(a, cfg), _features(b, cfg)
+    text = text_similarity(fa, fb)
+    shortest = min(len(fa.norm), len(fb.norm))
+    if shortest < t.short_chars:
+        text *= math.sqrt(shortest / t.short_chars)
+    seconds = abs((a.at - b.at).total_seconds())
+    window = t.window_days * 86400.0
+    parts = {"text": text, "time": max(0.0, 1.0 - seconds / window) if window else 0.0}
+    evidence = {"bias": w.bias, "text": w.text * text, "time": w.time * parts["time"]}
+    if metres is not None:
+        span = max(t.max_distance_m - t.near_m, 1e-9)
+        parts["distance"] = min(1.0, max(0.0, (t.max_distance_m - metres) / span))
+        evidence["distance"] = w.distance * (parts["distance"] - 0.5)
+    if a.category and b.category:
+        parts["category"] = category_similarity(a.category, b.category)
+        evidence["category"] = w.category * (parts["category"] - 0.5)
+    if a.phone_key and b.phone_key:
+        same = a.phone_key == b.phone_key
+        parts["phone"] = 1.0 if same else 0.0
+        gate = min(1.0, text / t.phone_text_floor) if t.phone_text_floor > 0 else 1.0
+        evidence["phone"] = w.phone * gate if same else 0.0
+    conflict = _places_conflict(fa, fb)
+    if conflict is not None:
+        parts["place"] = 0.0 if conflict else 1.0
+        evidence["place"] = -w.place if conflict else 0.0
+    total = _logistic(sum(evidence.values()))
+    if parts.get("phone") == 1.0 and text >= t.replay_text and seconds <= t.replay_minutes * 60.0:
+        parts["replay"] = 1.0
+        return Score(1.0, parts, evidence, "")
+    return Score(total, parts, evidence, blocked)
+
+
+def decide(s: Score, cfg: Config = DEFAULT) -> Verdict:
+    """``merge`` joins the case without asking; ``suggest`` opens a case that lists the
+    candidate for a dispatcher; ``new`` is a new case. A blocked pair is always new."""
+    if s.blocked:
+        return "new"
+    if s.total >= cfg.thresholds.merge_at:
+        return "merge"
+    if s.total >= cfg.thresholds.suggest_at:
+        return "suggest"
+    return "new"
+
+
+def _rank(found: list[tuple[Key, Score]], limit: int | None) -> list[tuple[Key, Score]]:
+    found.sort(key=lambda ks: (-ks[1].total, type(ks[0]).__name__, ks[0]))
+    return found if limit is None else found[:limit]
+
+
+def best_match(
+    item: Item, candidates: Iterable[Item], cfg: Config = DEFAULT, limit: int | None = None
+) -> list[tuple[Key, Score]]:
+    """Score ``candidates`` (fetched by area and time, the DB path) against ``item``:
+    those not blocked and at least ``suggest_at``, best first (ties by key)."""
+    found = []
+    for other in candidates:
+        if other.key == item.key:
+            continue
+        s = score(item, other, cfg)
+        if not s.blocked and s.total >= cfg.thresholds.suggest_at:
+            found.append((other.key, s))
+    return _rank(found, limit)
+
+
+# --------------------------------------------------------------------------- index
+
+
+class DuplicateIndex:
+    """Open items in memory, for the bulk import and a warm per-process cache.
+
+    Three inverted indexes find the items worth scoring: character bigram -> items, the
+    reporter's phone key -> items, and a square cell of ``cell_m`` metres -> items. A query
+    walks its bigrams from the rarest (fewest items) up, counting for each item how many
+    it shares, until ``rare_budget`` postings have been read; items of the same reporter
+    and items in the neighbouring cells join the pool. The ``scored`` unblocked items of
+    the pool that share most are then scored exactly, so a query costs a few dozen dict
+    reads and ``scored`` calls of :func:`score` however large the index is.
+
+    The shortcut: an item that shares with the query only grams common enough to fall
+    past the budget, or that ranks below ``scored`` others, is not seen. When the whole
+    pool fits (at most ``scored`` unblocked items, budget not reached) the answer is
+    exactly :func:`best_match` over the stored items (unit-tested); on the real messages
+    the shortcut's cost is measured in ``docs/duplicates.md``.
+    """
+
+    def __init__(
+        self,
+        cfg: Config = DEFAULT,
+        *,
+        rare_budget: int = 600,
+        scored: int = 8,
+        cell_m: float | None = None,
+    ) -> None:
+        self.cfg = cfg
+        self.rare_budget = rare_budget
+        self.scored = scored
+        self.cell_m = cell_m or cfg.thresholds.max_distance_m
+        self._deg = self.cell_m / 111_195.0
+        self._next = 0
+        self._ids: dict[Key, int] = {}
+        self._items: dict[int, Item] = {}
+        self._grams: dict[str, set[int]] = {}
+        self._phones: dict[str, set[int]] = {}
+        self._cells: dict[tuple[int, int], set[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._ids
+
+    def _cell(self, lon: float, lat: float) -> tuple[int, int]:
+        return math.floor(lat / self._deg), math.floor(lon / self._deg)
+
+    def add(self, item: Item) -> None:
+        """Store ``item``; an item with a key already stored replaces it."""
+        self.remove(item.key)
+        i = self._next
+        self._next += 1
+        self._ids[item.key] = i
+        self._items[i] = item
+        for g in _features(item, self.cfg).grams:
+            self._grams.setdefault(g, set()).add(i)
+        if item.phone_key:
+            self._phones.setdefault(item.phone_key, set()).add(i)
+        if item.lon is not None and item.lat is not None:
+            self._cells.setdefault(self._cell(item.lon, item.lat), set()).add(i)
+
+    def remove(self, key: Key) -> None:
+        """Forget the item stored under ``key``; an unknown key is ignored."""
+        i = self._ids.pop(key, None)
+        if i is None:
+            return
+        item = self._items.pop(i)
+        for g in _features(item, self.cfg).grams:
+            _discard(self._grams, g, i)
+        if item.phone_key:
+            _discard(self._phones, item.phone_key, i)
+        if item.lon is not None and item.lat is not None:
+            _discard(self._cells, self._cell(item.lon, item.lat), i)
+
+    def expire(self, before: datetime) -> int:
+        """Drop the items older than ``before`` (typically ``now - cfg.window``): they
+        can no longer be anyone's duplicate. Returns how many went."""
+        old = [item.key for item in self._items.values() if item.at < before]
+        for key in old:
+            self.remove(key)
+        return len(old)
+
+    def _pool(self, item: Item, cfg: Config) -> dict[int, int]:
+        hits: dict[int, int] = {}
+        grams = self._grams
+        present = _features(item, self.cfg).grams & grams.keys()
+        spent = 0
+        for g in sorted(present, key=lambda g: len(grams[g])):
+            ids = grams[g]
+            if spent and spent + len(ids) > self.rare_budget:
+                break
+            spent += len(ids)
+            for i in ids:
+                hits[i] = hits.get(i, 0) + 1
+        for i in self._phones.get(item.phone_key, ()) if item.phone_key else ():
+            hits[i] = hits.get(i, 0) + 1_000_000  # the same reporter is always looked at
+        if item.lon is not None and item.lat is not None:
+            row, col = self._cell(item.lon, item.lat)
+            reach = cfg.thresholds.max_distance_m
+            dy = math.ceil(reach / self.cell_m)
+            dx = math.ceil(reach / (self.cell_m * max(0.05, math.cos(math.radians(item.lat)))))
+            for r in range(row - dy, row + dy + 1):
+                for c in range(col - dx, col + dx + 1):
+                    for i in self._cells.get((r, c), ()):
+                        hits.setdefault(i, 0)
+        return hits
+
+    def candidates(
+        self, item: Item, cfg: Config | None = None, limit: int | None = 5
+    ) -> list[tuple[Key, Score]]:
+        """What :func:`best_match` says of ``item`` against the stored items (but see the
+        class docstring): unblocked, at least ``suggest_at``, best first."""
+        cfg = cfg or self.cfg
+        hits = self._pool(item, cfg)
+        found: list[tuple[Key, Score]] = []
+        looked = 0
+        for i in sorted(hits, key=lambda i: (-hits[i], i)):
+            other = self._items[i]
+            if other.key == item.key or abs(other.at - item.at) > cfg.window:
+                continue
+            s = score(item, other, cfg)
+            if s.blocked:
+                continue
+            looked += 1
+            if s.total >= cfg.thresholds.suggest_at:
+                found.append((other.key, s))
+            if looked >= self.scored:
+                break
+        return _rank(found, limit)
+
+
+def _discard(index: dict[_K, set[int]], key: _K, i: int) -> None:
+    ids = index.get(key)
+    if ids is not None:
+        ids.discard(i)
+        if not ids:
+            del index[key]
+
+
+__all__ = [
+    "DEFAULT",
+    "Config",
+    "DuplicateIndex",
+    "Item",
+    "Score",
+    "Thresholds",
+    "Verdict",
+    "Weights",
+    "best_match",
+    "decide",
+    "score",
+]
