@@ -48,6 +48,7 @@ from lianqin.triage.duplicates import (  # noqa: E402
     Item,
     best_match,
     decide,
+    phone_gate,
     score,
 )
 from lianqin.triage.text import normalize  # noqa: E402
@@ -170,22 +171,56 @@ def evaluate(
     return out
 
 
+CUTS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98)
+
+
 def sweep(
-    items: dict[str, Item], pairs: Sequence[Pair], cfg: Config, half: str
+    items: dict[str, Item],
+    pairs: Sequence[Pair],
+    cfg: Config,
+    half: str,
+    cuts: Sequence[float] = CUTS,
 ) -> list[tuple[float, Counts]]:
     chosen = [p for p in pairs if half in ("all", p.half)]
     scores = [score(items[p.id_a], items[p.id_b], cfg) for p in chosen]
     truth = [p.same for p in chosen]
-    rows = []
-    for cut in (0.1, 0.2, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98):
-        rows.append((cut, counts([not s.blocked and s.total >= cut for s in scores], truth)))
-    return rows
+    return [
+        (cut, counts([not s.blocked and s.total >= cut for s in scores], truth))
+        for cut in cuts
+    ]
+
+
+def choose(
+    items: dict[str, Item], pairs: Sequence[Pair], cfg: Config = DEFAULT
+) -> tuple[float, float]:
+    """The thresholds the tuning half supports: ``merge_at`` one step (0.05) above the
+    lowest cut from which precision stays >= 0.95 at every higher cut (the step is a
+    margin: a wrong merge hides a report in another case, a missed one still reaches a
+    dispatcher as a suggestion, and 0.95 measured on ~60 pairs is 0.88 at worst);
+    ``suggest_at`` the highest cut that still flags >= 95% of the same-problem pairs
+    the rules let through (those inside the window)."""
+    grid = [round(0.05 * k, 2) for k in range(1, 20)]
+    table = sweep(items, pairs, cfg, "tune", grid)
+    merge_at = grid[-1]
+    for cut, c in reversed(table):
+        if c.precision < 0.95:
+            break
+        merge_at = cut
+    merge_at = min(grid[-1], round(merge_at + 0.05, 2))
+    reachable = max(c.tp for _, c in table)
+    suggest_at = grid[0]
+    for cut, c in table:
+        if c.tp >= 0.95 * reachable:
+            suggest_at = cut
+    return merge_at, suggest_at
 
 
 def fit(items: dict[str, Item], pairs: Sequence[Pair], cfg: Config = DEFAULT) -> list[float]:
     """Logistic regression (Newton's method, a little ridge) of ``same`` on the parts the
-    messages have: text, time, same-reporter (gated by text) and place conflict. Only the
-    tuning half, only pairs inside the window (outside, the rules decide)."""
+    messages have: log text, time, same reporter (gated by text as ``score`` does) and
+    place conflict. Only the tuning half, only pairs inside the window (outside, the
+    rules decide). Returns bias (re-centred on ``text_neutral``), text, time, phone,
+    place, in the units of ``Weights``."""
     rows, ys = [], []
     t = cfg.thresholds
     for p in pairs:
@@ -195,9 +230,9 @@ def fit(items: dict[str, Item], pairs: Sequence[Pair], cfg: Config = DEFAULT) ->
         if s.blocked:
             continue
         text = s.parts["text"]
-        gate = min(1.0, text / t.phone_text_floor) if s.parts.get("phone") == 1.0 else 0.0
+        gate = phone_gate(text, t) if s.parts.get("phone") == 1.0 else 0.0
         conflict = 1.0 if s.parts.get("place") == 0.0 else 0.0
-        rows.append([1.0, text, s.parts["time"], gate, -conflict])
+        rows.append([1.0, math.log(text + 0.02), s.parts["time"], gate, -conflict])
         ys.append(1.0 if p.same else 0.0)
     beta = [0.0] * 5
     for _ in range(50):
@@ -217,6 +252,7 @@ def fit(items: dict[str, Item], pairs: Sequence[Pair], cfg: Config = DEFAULT) ->
         beta = [b + s for b, s in zip(beta, step, strict=True)]
         if max(abs(s) for s in step) < 1e-9:
             break
+    beta[0] += beta[1] * math.log(cfg.weights.text_neutral + 0.02)
     return beta
 
 
@@ -391,6 +427,8 @@ def main(argv: list[str] | None = None) -> int:
             f"bias {b[0]:.2f}, text {b[1]:.2f}, time {b[2]:.2f}, phone {b[3]:.2f}, "
             f"place {b[4]:.2f}"
         )
+        merge_at, suggest_at = choose(items, pairs)
+        print(f"thresholds the tuning half supports: merge_at {merge_at}, suggest_at {suggest_at}")
     results = evaluate(items, pairs)
     t = DEFAULT.thresholds
     print(f"\nmerge_at {t.merge_at}, suggest_at {t.suggest_at}, window {t.window_days:g} days")
@@ -401,10 +439,11 @@ def main(argv: list[str] | None = None) -> int:
             f"       merge            {fmt(r.merge)}\n"
             f"       merge or suggest {fmt(r.flagged)}"
         )
-    print("\nsweep (held-out half): total >= cut, not blocked")
+    for half in ("tune", "test"):
+        print(f"\nsweep ({half} half): flagged when not blocked and total >= cut")
+        for cut, c in sweep(items, pairs, DEFAULT, half):
+            print(f"  {cut:4}  {fmt(c)}")
     table = sweep(items, pairs, DEFAULT, "test")
-    for cut, c in table:
-        print(f"  {cut:4}  {fmt(c)}")
     fast = [] if args.no_speed else speed(items, quick=args.quick)
     if fast:
         print("\nspeed (one process)")

@@ -365,6 +365,21 @@ def test_no_reporter_identity_in_any_get(world, client, key):
     assert "138****5678" in reads[1] and "z***@example.cn" in reads[1]
 
 
+def test_a_call_joined_by_an_open311_report_publishes_only_the_open311_text(world, client, key):
+    text = "小区门口垃圾堆了三天没人清理，我是王五，电话13900001111"
+    hotline = new_case(world, title="小区门口垃圾没人清理", description=text,
+                       category_code=leaf().code)  # fmt: skip
+    number = submit(client, world, key)
+    assert number == hotline.number  # the duplicate check filed it under the call's case
+    (seen,) = get(client, f"requests/{number}.json").json()
+    assert seen["description"] == "小区门口垃圾堆了三天没人清理。太臭了"
+    other = submit(client, world, key, grid=5, description="另一处垃圾")
+    act(world, "dispatcher", number, "merge", into=other)  # the report moves to `other`
+    (seen,) = get(client, f"requests/{number}.json").json()  # still readable: it was joined
+    assert seen["status"] == "closed" and seen["description"] is None
+    assert "王五" not in get(client, "requests.json").content.decode()
+
+
 # ------------------------------------------------------------------ status mapping
 
 
@@ -408,6 +423,9 @@ def test_merged_case_is_closed_and_names_the_case_it_joined(world, client, key):
         u for u in get(client, "servicerequestupdates.json").json() if u["status"] == "duplicate"
     ]
     assert merged[0]["service_request_id"] == a and b in merged[0]["description"]
+    comment = {"api_key": key, "service_request_id": a, "update_id": "u-1", "description": "补充"}
+    assert post(client, comment, path="servicerequestupdates").status_code == 200
+    assert CaseEvent.objects.get(action="comment").case.number == b  # to the living case
 
 
 # ------------------------------------------------------------------ tokens, updates

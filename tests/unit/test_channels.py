@@ -10,6 +10,7 @@ export is read with ``intake.tabular`` and its expectation is keyed by row numbe
 from __future__ import annotations
 
 import contextlib
+import copy
 import csv
 import io
 import json
@@ -481,6 +482,52 @@ def test_any_json_object_gives_a_report_or_a_parse_error(data: st.DataObject, ch
         assert report.lon is None or math.isfinite(report.lon)
         assert report.priority in ("", *PRIORITY_VALUES)
         assert report.reported_at is None or report.reported_at.utcoffset() is not None
+
+
+def _valid_objects(channel: str) -> list[dict[str, Any]]:
+    expectations = _expectations(channel)
+    return [
+        json.loads(path.read_text(encoding="utf-8"))
+        for path in _payload_files(channel)
+        if path.suffix == ".json" and "error_code" not in expectations[path.name]
+    ]
+
+
+_VALID = {channel: _valid_objects(channel) for channel in CHANNELS}
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+)
+
+
+@st.composite
+def _mutated(draw: st.DrawFn, channel: str) -> dict[str, Any]:
+    """A valid fixture with a few of its fields replaced by anything, or removed."""
+    obj = copy.deepcopy(draw(st.sampled_from(_VALID[channel])))
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        key = draw(st.sampled_from(sorted(obj) or ["x"]))
+        if draw(st.booleans()):
+            obj[key] = draw(_values)
+        else:
+            obj.pop(key, None)
+    return obj
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), channel=st.sampled_from(list(CHANNELS)))
+def test_a_valid_payload_with_any_field_spoiled_gives_a_report_or_a_parse_error(
+    data: st.DataObject, channel: str
+) -> None:
+    obj = data.draw(_mutated(channel))
+    try:
+        report = parse(Payload(channel, json.dumps(obj, ensure_ascii=False)))
+    except ParseError as exc:
+        assert exc.message and (exc.field is None or isinstance(exc.field, str))
+        return
+    assert report.external_id and report.title and len(report.title) <= 200
+    assert all(isinstance(p, str) and p for p in report.photos)
+    assert report.lat is None or -90 <= report.lat <= 90
+    json.dumps(report.extra)  # what is kept must be storable as JSON
 
 
 _tag = st.text(alphabet="事件编号类型描述发生时间经度纬度网格abcxyz", min_size=1, max_size=6)

@@ -124,3 +124,90 @@ def test_stamp_drops_the_key_and_any_client_token_and_keeps_the_rest_verbatim():
     stamped = stamp(raw, TOKEN)
     assert stamped == f"service_code=01&description=a+b%21&{TOKEN_FIELD}={TOKEN}"
     assert stamp("", TOKEN) == f"{TOKEN_FIELD}={TOKEN}"
+
+
+# ---------------------------------------------------------------- what the public sees
+# (api/open311/public.py and render.py are pure too: the rules are tested here, without
+# a database; tests/integration/test_open311.py runs them through the endpoints)
+
+
+def test_every_state_has_an_open311_status():
+    from lianqin.api.open311.public import request_status
+    from lianqin.cases.workflow import FINAL, State
+
+    closed = {s for s in State if request_status(s) == "closed"}
+    assert closed == set(FINAL) | {State.CLOSED}
+    assert request_status(State.RESOLVED) == "open"  # verification may still send it back
+
+
+def test_public_actions_are_workflow_actions_and_comments_only_from_open311():
+    from lianqin.api.open311.public import PUBLIC_ACTIONS, is_public, update_text
+    from lianqin.cases.workflow import Action
+
+    assert set(PUBLIC_ACTIONS) - {"comment"} <= {a.value for a in Action}
+    for internal in ("urge", "supervise", "suspend", "escalate", "callback", "return"):
+        assert not is_public(internal, {})
+    assert is_public("comment", {"source": "open311"})
+    assert not is_public("comment", {"source": "hotline_12345"})
+    assert update_text("accept", "内部：电话打不通", {}) == "已受理，正在核实处理"
+    assert update_text("resolve", "已清理", {}) == "已清理"
+    assert update_text("merge", "", {"into": "X-1"}) == "重复诉求，已并入案件 X-1 一并办理"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("电话13812345678", "电话138****5678"),
+        ("call +86 138-1234-5678 now", "call 861****5678 now"),
+        ("座机025-58123456", "座机025****3456"),
+        ("身份证32011119800101123X", "身份证320***********123X"),
+        ("mail zhang.san@example.cn", "mail z***@example.cn"),
+        ("订单号 2024050112345678901234 不动", "订单号 2024050112345678901234 不动"),
+    ],
+)
+def test_scrub(text, shown):
+    from lianqin.api.open311.public import scrub
+
+    assert scrub(text) == shown
+
+
+def test_window_defaults_and_refusals():
+    from datetime import UTC, datetime, timedelta
+
+    from lianqin.api.open311.public import SPAN, parse_w3, window
+
+    now = datetime(2026, 5, 1, tzinfo=UTC)
+    day = timedelta(days=1)
+    assert window(None, None, now) == (now - SPAN, now)
+    assert window(now - day, None, now) == (now - day, now - day + SPAN)
+    assert window(None, now - day, now) == (now - day - SPAN, now - day)
+    with pytest.raises(ValueError):
+        window(now - 91 * day, now, now)
+    with pytest.raises(ValueError):
+        window(now, now - day, now)
+    assert parse_w3("2026-05-01T08:00:00Z", UTC) == datetime(2026, 5, 1, 8, tzinfo=UTC)
+    assert parse_w3("2026-05-01 08:00", UTC).tzinfo is UTC
+
+
+def test_created_returns_the_id_or_the_token_never_both():
+    from lianqin.api.open311.public import created
+
+    assert created("new", "N-1", "tok", [])["service_request_id"] == "N-1"
+    assert "token" not in created("merged", "N-1", "tok", [])
+    held = created("awaiting", "", "tok", [])
+    assert held["token"] == "tok" and "service_request_id" not in held
+
+
+def test_xml_names_escapes_and_nulls():
+    from defusedxml.ElementTree import fromstring
+
+    from lianqin.api.open311.render import to_json, to_xml
+
+    data = [{"code": "A&B", "metadata": True, "note": None, "values": [{"key": "<1>"}]}]
+    text = to_xml("services", data)
+    assert text.startswith('<?xml version="1.0" encoding="utf-8"?>\n<services><service>')
+    doc = fromstring(text.encode())
+    assert doc.findtext("service/code") == "A&B" and doc.findtext("service/metadata") == "true"
+    assert doc.find("service/note").text is None
+    assert doc.findtext("service/values/value/key") == "<1>"
+    assert to_json(data).startswith('[{"code":"A&B","metadata":true,"note":null')

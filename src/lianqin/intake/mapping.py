@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, tzinfo
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -133,7 +134,7 @@ class Rule:
                 for part in source.parts:
                     if isinstance(value, dict):
                         value = value.get(part)
-                    elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                    elif isinstance(value, list) and part.isdecimal() and int(part) < len(value):
                         value = value[int(part)]
                     else:
                         value = None
@@ -259,7 +260,7 @@ class TimeSpec:
         if self.epoch and _EPOCH_RE.fullmatch(text):
             return self._from_epoch(float(text))
         parsed = datetime.fromisoformat(text)
-        if len(text) == 10 and end_of_day:  # a bare ISO date
+        if end_of_day and len(text) <= 10:  # a bare ISO date: 2024-05-10 or 20240510
             parsed = datetime.combine(parsed.date(), time(23, 59, 59))
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=self.zone)
 
@@ -287,16 +288,19 @@ def _example(pattern: str, sample: datetime) -> str:
     return sample.strftime(pattern.replace("%z", "+0800").replace("%f", "000"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Mapping:
-    """A loaded, checked mapping. Build it with :func:`load_mapping`."""
+    """A loaded, checked mapping. Build it with :func:`load_mapping`.
+
+    Instances are cached and shared between threads, so nothing in them changes after
+    loading (``settings`` is a read-only view)."""
 
     channel: str
     origin: str
     fields: tuple[Rule, ...]
     extra: tuple[Rule, ...]
     time: TimeSpec
-    settings: dict[str, Any]
+    settings: MappingProxyType[str, Any]
 
     def rule(self, target: str) -> Rule | None:
         return next((r for r in self.fields if r.target == target), None)
@@ -461,7 +465,7 @@ class _Reader:
             fields=tuple(rules),
             extra=tuple(extra_rules),
             time=self.time_spec(sections["time"]),
-            settings=self.settings(sections["settings"]),
+            settings=MappingProxyType(self.settings(sections["settings"])),
         )
 
     def table(self, data: dict[str, Any], section: str) -> dict[str, Any]:

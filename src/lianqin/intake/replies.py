@@ -30,11 +30,16 @@ log = logging.getLogger(__name__)
 
 #: which actions each channel hears about, and what the message is called there
 REPLY_ON: dict[str, dict[str, str]] = {
-    "hotline_12345": {"accept": "受理反馈", "reject": "退回说明", "close": "办结反馈"},
-    "petition_online": {"reject": "答复意见", "close": "答复意见"},
-    "alarm_110": {"reject": "退回说明", "close": "警情处置反馈"},
-    "zongzhi": {"reject": "退回说明", "close": "事件办结反馈"},
-    "portal": {"reject": "答复意见", "close": "答复意见"},
+    "hotline_12345": {
+        "accept": "受理反馈",
+        "reject": "退回说明",
+        "transfer": "转办说明",
+        "verify": "办结反馈",
+    },
+    "petition_online": {"reject": "答复意见", "transfer": "答复意见", "verify": "答复意见"},
+    "alarm_110": {"reject": "退回说明", "transfer": "转办说明", "verify": "警情处置反馈"},
+    "zongzhi": {"reject": "退回说明", "transfer": "转办说明", "verify": "事件办结反馈"},
+    "portal": {"reject": "答复意见", "transfer": "答复意见", "verify": "答复意见"},
 }
 TIMEOUT_S = 10
 
@@ -88,12 +93,12 @@ def derive(message: OutboxMessage) -> None:
 
 def reply_text(case: Case, action: str, note: str) -> str:
     """What the citizen is told: the lead unit's reply or the handler's note."""
-    if action == "close":
+    if action == "verify":  # 核查通过: the case is closed
         lead = case.work_orders.filter(role="lead").exclude(reply="").order_by("-id").first()
         if lead is not None:
             return lead.reply
         handled = (
-            case.events.filter(action__in=["handle_on_site", "resolve", "verify_pass"])
+            case.events.filter(action__in=["resolve", "handle_on_site"])
             .exclude(note="")
             .order_by("-seq")
             .values_list("note", flat=True)
