@@ -288,3 +288,22 @@ def test_bulk_merges_rows_of_the_same_file(world):
     case = Case.objects.get()
     assert case.report_count == 3 and case.version == 3
     assert list(CaseEvent.objects.values_list("seq", flat=True)) == [1, 2, 3]
+
+
+def test_zongzhi_xml_in_gbk_and_xml_attacks(client, world):
+    key = issue_channel_key("zongzhi")[1]
+    text = fixture("zongzhi", "dispute.xml").replace('encoding="UTF-8"', 'encoding="GBK"')
+    res = client.post(
+        "/api/intake/zongzhi",
+        data=text.encode("gbk"),
+        content_type="application/xml",
+        HTTP_X_API_KEY=key,
+    )
+    assert res.status_code == 201, res.content
+    assert Report.objects.get(channel="zongzhi").raw == text
+    for attack in ("xxe.xml", "billion_laughs.xml"):
+        res = post(client, "zongzhi", fixture("zongzhi", attack), key, "application/xml")
+        assert res.status_code == 422 and res.json()["status"] == "quarantined"
+    garbage = client.post("/api/intake/zongzhi", data=b"\xff\xfe<a>", content_type="application/xml",
+                          HTTP_X_API_KEY=key)  # fmt: skip
+    assert garbage.status_code == 400 and garbage.json()["field"] == "body"

@@ -204,6 +204,7 @@ def test_unknown_service_and_jurisdiction_are_404(world, client, fmt):
         (error,) = xml_items(res.content.decode(), "errors", "error")
         assert error.findtext("code") == "404" and error.findtext("description")
     assert get(client, f"services.{fmt}", jurisdiction_id="other.gov").status_code == 404
+    assert get(client, f"nothing/here.{fmt}").status_code == 404
     assert get(client, f"services.{fmt}", jurisdiction_id="320111").status_code == 200
     assert get(client, f"services.{fmt}", jurisdiction_id="").status_code == 200
 

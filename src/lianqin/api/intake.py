@@ -14,6 +14,7 @@ handed to the one intake; the response says what became of it:
 from __future__ import annotations
 
 import hmac
+import re
 from typing import Any
 
 from django.http import HttpRequest
@@ -93,14 +94,32 @@ def push(request: HttpRequest, channel: str):
         )
     if len(request.body) > MAX_BODY:
         raise InvalidInput("报文过大", field="body", hint=f"单条报文不超过 {MAX_BODY} 字节")
-    try:
-        raw = request.body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InvalidInput(
-            "报文不是 UTF-8 编码",
-            field="body",
-            hint="以 UTF-8 编码发送，并在 Content-Type 中声明 charset=utf-8",
-        ) from None
+    raw = decode_body(request.body, request.content_type or "", request.encoding)
     payload = Payload(channel, raw, content_type, source="webhook")
     outcome = service.receive(actor_for(key.person), payload)
     return Status(STATUS[outcome.status], outcome.as_dict())
+
+
+XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_.-]+)["']""")
+CHINESE = {"gbk", "gb2312", "gb18030", "utf-8", "utf8"}
+
+
+def decode_body(body: bytes, content_type: str, declared: str | None) -> str:
+    """The body as text: UTF-8, or the charset the sender declared (GBK and GB18030 are
+    common in older Chinese systems) in the Content-Type or the XML declaration."""
+    candidates = [declared or "utf-8"]
+    found = XML_ENCODING.match(body[:200])
+    if found:
+        candidates.append(found.group(1).decode("ascii"))
+    for name in candidates:
+        if name.lower() not in CHINESE:
+            continue
+        try:
+            return body.decode("gb18030" if name.lower() in {"gbk", "gb2312"} else name)
+        except UnicodeDecodeError:
+            continue
+    raise InvalidInput(
+        "报文编码无法识别",
+        field="body",
+        hint="以 UTF-8 发送；GBK/GB18030 须在 Content-Type 的 charset 或 XML 声明中注明",
+    )

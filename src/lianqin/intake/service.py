@@ -35,7 +35,7 @@ from lianqin.cases.masking import phone_key
 from lianqin.cases.models import Case, Report
 from lianqin.errors import InvalidInput, LianqinError
 from lianqin.geo.service import Location
-from lianqin.intake import channels
+from lianqin.intake import channels, open311
 from lianqin.intake.contract import ParsedReport, Payload
 from lianqin.intake.mapping import Mapping, load_mapping
 from lianqin.intake.models import QuarantinedPayload
@@ -76,6 +76,10 @@ def forget_mappings() -> None:
 
 
 def parse(payload: Payload) -> ParsedReport:
+    """The channel's parser with the deployment's mapping (Open311's names are fixed by
+    the standard: it has no mapping)."""
+    if payload.channel == "open311":
+        return open311.parse(payload)
     return channels.get(payload.channel).parse(payload, mapping_for(payload.channel))
 
 

@@ -36,13 +36,14 @@ most of the query's rarest grams: the measured cost of that shortcut is in the d
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property, lru_cache
 from typing import Literal, TypeVar
 
-from lianqin.triage.text import WEAK_WEIGHT, is_weak, normalize, place_names, places_agree
+from lianqin.triage.text import WEAK_WEIGHT, normalize, place_names, places_agree, weak_grams
 
 Verdict = Literal["merge", "suggest", "new"]
 Key = int | str
@@ -92,10 +93,10 @@ class Weights:
     judgement (the messages have neither): the same spot gains 2 log-odds, the edge of
     ``max_distance_m`` loses 2; a different category loses 0.6, the same gains 0.6."""
 
-    bias: float = 0.7
-    text: float = 2.1
+    bias: float = 0.6
+    text: float = 2.2
     text_neutral: float = 0.3  # the similarity that is no evidence either way
-    time: float = 0.15
+    time: float = 0.3
     distance: float = 4.0  # applied to (distance - 0.5)
     category: float = 1.2  # applied to (category - 0.5)
     phone: float = 1.0  # same reporter, times min(1, max(0, (text - 0.5) / 0.3))
@@ -109,12 +110,12 @@ class Thresholds:
     labelled pair set; the held-out half's figures are in ``docs/duplicates.md``."""
 
     merge_at: float = 0.9
-    suggest_at: float = 0.4
+    suggest_at: float = 0.45
     window_days: float = 90.0
     max_distance_m: float = 1000.0
     near_m: float = 100.0
     area_level: int = 12  # compare area codes on this many characters (12 = community)
-    max_chars: int = 160  # only the first characters count: title and opening say it
+    max_chars: int = 100  # only the first characters count: title and opening say it
     short_chars: int = 12  # below this many characters the text part is shrunk
     phone_text_from: float = 0.5  # same reporter counts from this text similarity...
     phone_text_full: float = 0.8  # ...fully from this one
@@ -162,7 +163,8 @@ class Score:
 class _Text:
     norm: str
     grams: frozenset[str]
-    weak: frozenset[str]  # the grams of ``grams`` that is_weak says weigh little
+    strong: frozenset[str]  # the grams that is_weak lets count fully
+    weak: frozenset[str]  # the others, counting WEAK_WEIGHT
     length: float  # sqrt of the sum of squared gram weights
     places: frozenset[str]
 
@@ -175,9 +177,9 @@ def _text_features(text: str, max_chars: int) -> _Text:
         grams = frozenset((norm,)) if norm else frozenset()
     else:
         grams = frozenset([norm[i : i + 2] for i in range(len(norm) - 1)])
-    weak = frozenset([g for g in grams if is_weak(g)])
+    weak = weak_grams(grams)
     length = math.sqrt(len(grams) - (1.0 - _W2) * len(weak))
-    return _Text(norm, grams, weak, length, place_names(head))
+    return _Text(norm, grams, grams - weak, weak, length, place_names(head))
 
 
 def text_features(text: str, max_chars: int = Thresholds.max_chars) -> _Text:
@@ -196,10 +198,7 @@ def text_similarity(a: _Text, b: _Text) -> float:
     text, 0 for texts without a common gram."""
     if not a.length or not b.length:
         return 0.0
-    inter = a.grams & b.grams
-    if not inter:
-        return 0.0
-    shared = len(inter) - (1.0 - _W2) * len(inter & a.weak)
+    shared = len(a.strong & b.strong) + _W2 * len(a.weak & b.weak)
     return min(1.0, shared / (a.length * b.length))
 
 
@@ -376,6 +375,7 @@ class DuplicateIndex:
         self._ids: dict[Key, int] = {}
         self._items: dict[int, Item] = {}
         self._grams: dict[str, set[int]] = {}
+        self._df: dict[str, int] = {}  # len(self._grams[g]), for sorting at C speed
         self._phones: dict[str, set[int]] = {}
         self._cells: dict[tuple[int, int], set[int]] = {}
 
@@ -395,8 +395,10 @@ class DuplicateIndex:
         self._next += 1
         self._ids[item.key] = i
         self._items[i] = item
+        df = self._df
         for g in _features(item, self.cfg).grams:
             self._grams.setdefault(g, set()).add(i)
+            df[g] = df.get(g, 0) + 1
         if item.phone_key:
             self._phones.setdefault(item.phone_key, set()).add(i)
         if item.lon is not None and item.lat is not None:
@@ -408,8 +410,13 @@ class DuplicateIndex:
         if i is None:
             return
         item = self._items.pop(i)
+        df = self._df
         for g in _features(item, self.cfg).grams:
             _discard(self._grams, g, i)
+            if df[g] > 1:
+                df[g] -= 1
+            else:
+                del df[g]
         if item.phone_key:
             _discard(self._phones, item.phone_key, i)
         if item.lon is not None and item.lat is not None:
@@ -423,29 +430,31 @@ class DuplicateIndex:
             self.remove(key)
         return len(old)
 
-    def _pool(self, item: Item, cfg: Config) -> dict[int, int]:
-        hits: dict[int, int] = {}
-        grams = self._grams
-        present = _features(item, self.cfg).grams & grams.keys()
-        spent = 0
-        for g in sorted(present, key=lambda g: len(grams[g])):
-            ids = grams[g]
-            if spent and spent + len(ids) > self.rare_budget:
+    def _pool(self, item: Item, cfg: Config) -> Counter[int]:
+        """Stored items worth scoring, with how many of the query's rarest grams each
+        shares (the same reporter counts a million more)."""
+        hits: Counter[int] = Counter()
+        postings = self._grams
+        present = _features(item, self.cfg).grams & postings.keys()
+        spent, budget = 0, self.rare_budget
+        for g in sorted(present, key=self._df.__getitem__):
+            ids = postings[g]
+            if spent and spent + len(ids) > budget:
                 break
             spent += len(ids)
-            for i in ids:
-                hits[i] = hits.get(i, 0) + 1
+            hits.update(ids)
+        free = _text_free_reachable(cfg)
         for i in self._phones.get(item.phone_key, ()) if item.phone_key else ():
-            hits[i] = hits.get(i, 0) + 1_000_000  # the same reporter is always looked at
-        if item.lon is not None and item.lat is not None:
+            if free or i in hits:
+                hits[i] += 1_000_000  # the same reporter is always looked at first
+        if free and item.lon is not None and item.lat is not None:
             row, col = self._cell(item.lon, item.lat)
             reach = cfg.thresholds.max_distance_m
             dy = math.ceil(reach / self.cell_m)
             dx = math.ceil(reach / (self.cell_m * max(0.05, math.cos(math.radians(item.lat)))))
             for r in range(row - dy, row + dy + 1):
                 for c in range(col - dx, col + dx + 1):
-                    for i in self._cells.get((r, c), ()):
-                        hits.setdefault(i, 0)
+                    hits.update(dict.fromkeys(self._cells.get((r, c), ()), 0))
         return hits
 
     def candidates(
@@ -454,22 +463,39 @@ class DuplicateIndex:
         """What :func:`best_match` says of ``item`` against the stored items (but see the
         class docstring): unblocked, at least ``suggest_at``, best first."""
         cfg = cfg or self.cfg
-        hits = self._pool(item, cfg)
+        window = cfg.window
         found: list[tuple[Key, Score]] = []
         looked = 0
-        for i in sorted(hits, key=lambda i: (-hits[i], i)):
+        for i, _ in self._pool(item, cfg).most_common():
             other = self._items[i]
-            if other.key == item.key or abs(other.at - item.at) > cfg.window:
+            if other.key == item.key or abs(other.at - item.at) > window:
                 continue
             s = score(item, other, cfg)
             if s.blocked:
                 continue
-            looked += 1
             if s.total >= cfg.thresholds.suggest_at:
                 found.append((other.key, s))
+            looked += 1
             if looked >= self.scored:
                 break
         return _rank(found, limit)
+
+
+@lru_cache(maxsize=64)
+def _text_free_reachable(cfg: Config) -> bool:
+    """Could two items without a common gram reach ``suggest_at``? Not with the
+    defaults (no text is -6 log-odds); with a config where it could, the index also
+    scores the same reporter's items and the neighbouring cells' ones."""
+    w, t = cfg.weights, cfg.thresholds
+    best = (
+        w.bias
+        + w.text * (math.log(_EPS) - math.log(w.text_neutral + _EPS))
+        + abs(w.time)
+        + abs(w.distance) / 2
+        + abs(w.category) / 2
+        + abs(w.phone) * phone_gate(0.0, t)
+    )
+    return best >= math.log(t.suggest_at / (1 - t.suggest_at)) if 0 < t.suggest_at < 1 else True
 
 
 def _discard(index: dict[_K, set[int]], key: _K, i: int) -> None:

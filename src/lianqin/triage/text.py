@@ -30,7 +30,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from functools import lru_cache
 
 # Courtesy and boilerplate, matched on the normalised text (so after NFKC, lower case and
 # punctuation removal). Longest first, so 尊敬的领导您好 goes whole, not as 尊敬的领导 + 您好.
@@ -67,25 +66,70 @@ WEAK_WEIGHT = 0.3  # a weak gram counts this much (squared in the cosine)
 _BOILER_RE = re.compile("|".join(sorted(BOILERPLATE, key=len, reverse=True)))
 # kept: CJK ideographs (basic + extension A + compatibility), ASCII letters and digits
 _DROP_RE = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_SEGMENT_RE = re.compile(r"[0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 # What marks a place name in complaint text; the name is up to four characters before it.
 _PLACE_SUFFIX = re.compile(
     "国际城|小区|花园|家园|新村|公寓|大厦|山庄|华庭|华府|雅苑|佳苑|新城|之城|广场|社区|村(?![民委干组])"
 )
-_PLACE_CUT = re.compile(r".*[省市区县镇乡路街道号栋巷旁边对近个]")
+_PLACE_CUT = re.compile(
+    r".*(?:[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[省市区县镇乡路街道号栋巷旁边对近个])"
+)
+# Characters no place name has: a "name" with one is a phrase (领导为我们小区…).
+_NOT_IN_NAME = frozenset("的了是在有我们你他她它这那个不也就都和与及等着被把对为从向到让给吗呢吧啊么")
 _NOT_A_NAME = frozenset(
     ("城中", "新农", "农村", "本小", "整个", "附近", "周边", "所在", "各个", "周围")
 )
 
 
+def _inert(cp: int) -> bool:
+    """A character that only ever normalises to ASCII punctuation or spaces: removing it
+    before NFKC gives the same result as after (it composes with nothing)."""
+    ch = chr(cp)
+    if unicodedata.combining(ch):
+        return False
+    folded = unicodedata.normalize("NFKC", ch)
+    return all(ord(c) < 128 and not c.isalnum() for c in folded)
+
+
+def _class(cps: Iterable[int]) -> str:
+    return "".join(re.escape(chr(cp)) for cp in cps)
+
+
+# Punctuation, spaces and symbols of the blocks complaint text uses (ASCII, Latin-1,
+# general punctuation, CJK punctuation and forms, full-width and small forms).
+_INERT_BLOCKS = (
+    (0x0000, 0x0100), (0x2000, 0x2070), (0x3000, 0x3040), (0xFE10, 0xFE70), (0xFF00, 0xFFF0),
+)  # fmt: skip
+_INERT_RE = re.compile(
+    "[" + _class(cp for lo, hi in _INERT_BLOCKS for cp in range(lo, hi) if _inert(cp)) + "]+"
+)
+
+
 def normalize(text: str) -> str:
     """The content of ``text``: NFKC-folded, lower case, only CJK, letters and digits,
-    courtesy phrases removed. Idempotent: ``normalize(normalize(t)) == normalize(t)``."""
-    folded = unicodedata.normalize("NFKC", text).lower()
-    kept = _DROP_RE.sub("", folded)
+    courtesy phrases removed. Idempotent: ``normalize(normalize(t)) == normalize(t)``.
+
+    Fast path: punctuation and spaces that NFKC would only turn into ASCII punctuation
+    are dropped first; when what is left is already NFKC-normal (most text: CJK, ASCII)
+    the costly NFKC pass is skipped. Anything else (①, ㎡, full-width letters, combining
+    marks) takes the reference path, NFKC of the whole text; a unit test checks that
+    both paths agree."""
+    rest = _INERT_RE.sub("", text)
+    if not unicodedata.is_normalized("NFKC", rest):
+        rest = unicodedata.normalize("NFKC", text)
+    kept = _DROP_RE.sub("", rest.lower())
     # Removing one phrase can join two halves into another (谢您好谢 -> 谢谢), so repeat
     # until nothing matches: the loop runs once or twice on real text.
+    while True:
+        stripped = _BOILER_RE.sub("", kept)
+        if stripped == kept:
+            return stripped
+        kept = stripped
+
+
+def normalize_reference(text: str) -> str:
+    """:func:`normalize` without the fast path (what it must equal)."""
+    kept = _DROP_RE.sub("", unicodedata.normalize("NFKC", text).lower())
     while True:
         stripped = _BOILER_RE.sub("", kept)
         if stripped == kept:
@@ -113,7 +157,6 @@ def grams(text: str, sizes: Iterable[int] = (2,)) -> frozenset[str]:
     return frozenset(out)
 
 
-@lru_cache(maxsize=262144)
 def is_weak(gram: str) -> bool:
     """True for a gram that every complaint has: one with a function character, a number
     (dates: 20, 19, 01), an administrative prefix (a市, 3区) or a common complaint word."""
@@ -125,21 +168,38 @@ def is_weak(gram: str) -> bool:
     )
 
 
+_SEEN: set[str] = set()  # grams already classified (a cache: results never depend on it)
+_WEAK: set[str] = set()
+_SEEN_MAX = 2_000_000
+
+
+def weak_grams(grams: frozenset[str]) -> frozenset[str]:
+    """The grams of ``grams`` that :func:`is_weak` says weigh little (set operations on a
+    per-process cache of classified grams: a few µs for a report)."""
+    new = grams - _SEEN
+    if new:
+        if len(_SEEN) > _SEEN_MAX:
+            _SEEN.clear()
+            _WEAK.clear()
+        _WEAK.update(g for g in new if is_weak(g))
+        _SEEN.update(new)
+    return grams & _WEAK
+
+
 def place_names(text: str) -> frozenset[str]:
     """Names of compounds, villages and buildings that ``text`` mentions (raw text:
     punctuation is needed to see where a name starts). 劳动东路魅力之城小区 → 魅力之城."""
-    folded = unicodedata.normalize("NFKC", text).lower()
+    folded = text.lower()
     out: set[str] = set()
-    for segment in _SEGMENT_RE.findall(folded):
-        for m in _PLACE_SUFFIX.finditer(segment):
-            name = _PLACE_CUT.sub("", segment[max(0, m.start() - 4) : m.start()])
-            if (
-                len(name) >= 2
-                and name not in _NOT_A_NAME
-                and not name.isdigit()
-                and not any(ch in STOP_CHARS for ch in name)
-            ):
-                out.add(name)
+    for m in _PLACE_SUFFIX.finditer(folded):
+        name = _PLACE_CUT.sub("", folded[max(0, m.start() - 4) : m.start()])
+        if (
+            len(name) >= 2
+            and name not in _NOT_A_NAME
+            and not name.isdigit()
+            and not any(ch in _NOT_IN_NAME for ch in name)
+        ):
+            out.add(name)
     return frozenset(out)
 
 

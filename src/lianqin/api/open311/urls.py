@@ -20,4 +20,5 @@ urlpatterns = [
     re_path(r"^requests?/" + ID.format("request_id") + FMT, views.request_detail, name="request"),
     re_path(r"^tokens/" + ID.format("token") + FMT, views.token_lookup, name="token"),
     re_path(r"^servicerequestupdates" + FMT, views.updates, name="updates"),
+    re_path(r"^(?P<path>.+?)" + FMT, views.unknown),  # a 404 in the spec's error format
 ]

@@ -70,7 +70,7 @@ def endpoint(*methods: str) -> Callable[[View], View]:
                     "jurisdiction_id", ""
                 )
                 if not queries.jurisdiction_known(jurisdiction):
-                    raise Problem(404, f"jurisdiction_id {jurisdiction} 不存在（not found）")
+                    raise Problem(404, f"jurisdiction_id {jurisdiction[:60]} 不存在（not found）")
                 return view(request, fmt, **kwargs)
             except Problem as exc:
                 return respond(fmt, "errors", errors(exc.status, exc.description), exc.status)
@@ -113,6 +113,11 @@ def _key(request: HttpRequest) -> ApiKey:
     if key.channel != CHANNEL:
         raise Problem(403, "此 api_key 不是为 open311 签发的（api_key is not an open311 key）")
     return key
+
+
+@endpoint("GET", "POST")
+def unknown(request: HttpRequest, fmt: str, path: str) -> HttpResponse:
+    raise Problem(404, f"没有资源 {path[:60]}（resource not found）")
 
 
 @endpoint("GET")
