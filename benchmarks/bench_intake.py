@@ -37,15 +37,27 @@ PROBLEMS = ["垃圾桶满溢没人清运", "下水道堵塞污水外溢", "路�
             "深夜施工噪音扰民", "共享单车乱停放", "井盖缺失有安全隐患", "小区绿化带毁绿种菜"]  # fmt: skip
 
 
+def texts() -> list[str]:
+    """Real complaint texts when the shared data is here (read, never copied), else
+    templates; the duplicate check's cost depends on how alike the texts are."""
+    if HOT.exists():
+        import csv
+
+        with HOT.open(encoding="utf-8") as fh:
+            return [f"{r['留言主题']}。{r['留言详情']}"[:300] for r in csv.DictReader(fh)]
+    return [f"{p}，位置在第{i}号楼附近，请相关部门尽快处理。" for p in PROBLEMS for i in range(500)]
+
+
 def synthetic(n: int, grids: list[tuple[float, float]], tag: str) -> list[str]:
     rng = random.Random(7)
+    pool = texts()
     out = []
     for i in range(n):
         lon, lat = rng.choice(grids)
         body = {"工单编号": f"B{tag}-{i:07d}", "来电时间": "2026-11-28 09:00:00",
                 "来电人": "市民", "联系电话": f"139{rng.randrange(10**8):08d}",
-                "诉求类型": "城市管理", "诉求内容": f"{rng.choice(PROBLEMS)}，位置在第{i % 97}号楼附近，"
-                "请相关部门尽快处理。", "经度": lon + rng.uniform(-0.002, 0.002),
+                "诉求类型": "城市管理", "诉求内容": rng.choice(pool),
+                "经度": lon + rng.uniform(-0.002, 0.002),
                 "纬度": lat + rng.uniform(-0.002, 0.002)}  # fmt: skip
         out.append(json.dumps(body, ensure_ascii=False))
     return out

@@ -23,9 +23,12 @@ def _fresh_caches():
     between tests, whose rows are rolled back and whose ids are reused."""
     from lianqin.cases import deadlines
     from lianqin.geo import service
+    from lianqin.triage import service as triage
 
     deadlines.forget()
     service.forget()
+    triage.forget()
     yield
     deadlines.forget()
     service.forget()
+    triage.forget()

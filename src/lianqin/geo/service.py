@@ -26,6 +26,8 @@ from lianqin.geo.models import Place, Revision, RoadSegment
 from lianqin.org.models import District, Grid
 
 _index: GridIndex | None = None
+#: grid rows by code (with community and street), filled on demand, dropped with _index
+_grid_rows: dict[str, Grid | None] = {}
 _gazetteer: Gazetteer | None = None
 _seen: dict[str, int] = {}
 _checked_at = 0.0
@@ -36,6 +38,8 @@ REVISION_CHECK_SECONDS = 10.0
 #: (``LIANQIN_NEAREST_GRID_METRES``, default 200 m; 0 turns it off).
 NEAREST_GRID_METRES = float(os.environ.get("LIANQIN_NEAREST_GRID_METRES", "200"))
 NEAREST_GRID_DEGREES = NEAREST_GRID_METRES / 111_320.0
+#: Up to this many grid rows are read in one query on first use (else one by one).
+PRELOAD_GRIDS = 20_000
 #: Below this confidence an address match places the case but flags it for a person.
 ADDRESS_CONFIDENCE_FLOOR = 0.6
 
@@ -59,6 +63,7 @@ def _check_revisions() -> None:
     current = dict(Revision.objects.values_list("name", "number"))
     if current.get("grids", 0) != _seen.get("grids", 0):
         _index = None
+        _grid_rows.clear()
     if current.get("gazetteer", 0) != _seen.get("gazetteer", 0):
         _gazetteer = None
     _seen.update(current)
@@ -94,6 +99,7 @@ def gazetteer() -> Gazetteer:
 def _forget_grids(**_kwargs: object) -> None:
     global _index
     _index = None
+    _grid_rows.clear()
 
 
 @receiver([post_save, post_delete], sender=Place)
@@ -108,6 +114,7 @@ def forget() -> None:
     global _index, _gazetteer, _checked_at
     _index, _gazetteer, _checked_at = None, None, 0.0
     _seen.clear()
+    _grid_rows.clear()
 
 
 @dataclass(frozen=True)
@@ -181,6 +188,16 @@ def place_report(*, grid_code: str, lon: float | None, lat: float | None, crs: s
 
 
 def _grid(code: str | None) -> Grid | None:
+    """The grid row for a code, cached per process like the index it belongs to."""
     if not code:
         return None
-    return Grid.objects.select_related("community__street").filter(code=code).first()
+    _check_revisions()
+    if not _grid_rows:
+        # one query for a district's grids (hundreds to a few thousand rows)
+        rows = Grid.objects.select_related("community__street")[:PRELOAD_GRIDS]
+        _grid_rows.update((g.code, g) for g in rows)
+    if code not in _grid_rows:
+        _grid_rows[code] = (
+            Grid.objects.select_related("community__street").filter(code=code).first()
+        )
+    return _grid_rows[code]

@@ -41,7 +41,7 @@ from lianqin.intake.mapping import Mapping, load_mapping
 from lianqin.intake.models import QuarantinedPayload
 from lianqin.org.models import Category, District
 from lianqin.triage import service as triage
-from lianqin.triage.duplicates import DEFAULT, Config, Item, best_match, decide
+from lianqin.triage.duplicates import DEFAULT, Config, Item, decide
 
 _mappings: dict[str, Mapping] = {}
 
@@ -116,7 +116,7 @@ def receive(
         phone_key=key,
         area=area,
     )
-    matches = best_match(item, triage.open_cases_near(area, key, now, cfg), cfg)
+    matches = triage.duplicates(item, now, cfg)
     verdict = decide(matches[0][1], cfg) if matches else "new"
     if verdict == "merge":
         case, created = join_case(

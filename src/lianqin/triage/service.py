@@ -18,11 +18,12 @@ from django.db.models import Q
 from lianqin.cases.models import Case, Report
 from lianqin.cases.workflow import OPEN
 from lianqin.org.models import Category
-from lianqin.triage.duplicates import DEFAULT, Config, Item
+from lianqin.triage.duplicates import DEFAULT, Config, DuplicateIndex, Item, Score
 from lianqin.triage.keywords import KeywordRules, Node
 
 RULES_TTL_S = 60.0
 MAX_CANDIDATES = 400
+TAIL = 256
 _rules: tuple[float, KeywordRules] | None = None
 
 
@@ -39,12 +40,100 @@ def keyword_rules() -> KeywordRules:
 
 
 def forget() -> None:
-    global _rules
+    """Drop the per-process caches (tests roll rows back and reuse ids)."""
+    global _rules, _live
     _rules = None
+    _live = None
 
 
 def suggest_category(text: str) -> list[dict[str, object]]:
     return [s.as_dict() for s in keyword_rules().suggest(text)]
+
+
+class LiveIndex:
+    """The open cases of the window in this process's memory, for the single-report
+    path: each call first reads the cases created since the last one (by id, one cheap
+    query) so that every process sees what the others filed, and once a minute drops
+    what left the window. Closed cases may linger in the index; :func:`duplicates`
+    keeps only the matches that are still open (one query on a handful of ids)."""
+
+    def __init__(self, cfg: Config = DEFAULT) -> None:
+        self.cfg = cfg
+        self.index = DuplicateIndex(cfg)
+        self.last_id = 0
+        self.expired_at = 0.0
+        self.tail_at = 0.0
+
+    def refresh(self, now: datetime) -> None:
+        since = now - self.cfg.window
+        # ids are issued before commit, so on PostgreSQL a lower id may become visible
+        # after a higher one: once a second, look back over the last ids again
+        tail = TAIL if time.monotonic() - self.tail_at > 1.0 else 0
+        if tail:
+            self.tail_at = time.monotonic()
+        rows = list(
+            Case.objects.filter(pk__gt=self.last_id - tail, created_at__gte=since)
+            .order_by("pk")
+            .values_list(
+                "id",
+                "title",
+                "description",
+                "created_at",
+                "lon",
+                "lat",
+                "category__code",
+                "area_code",
+                "status",
+            )[:50_000]
+        )
+        keys = _phone_keys([r[0] for r in rows])
+        for r in rows:
+            if r[8] in OPEN and r[0] not in self.index:
+                self.index.add(
+                    Item(
+                        key=r[0],
+                        text=f"{r[1]} {r[2]}",
+                        at=r[3],
+                        lon=r[4],
+                        lat=r[5],
+                        category=r[6] or "",
+                        phone_key=keys.get(r[0], ""),
+                        area=r[7],
+                    )
+                )
+        if rows:
+            self.last_id = max(self.last_id, rows[-1][0])
+        if time.monotonic() - self.expired_at > 60:
+            self.index.expire(since)
+            self.expired_at = time.monotonic()
+
+    def add(self, item: Item) -> None:
+        self.index.add(item)
+
+
+_live: LiveIndex | None = None
+
+
+def live_index() -> LiveIndex:
+    global _live
+    if _live is None:
+        _live = LiveIndex()
+    return _live
+
+
+def duplicates(item: Item, now: datetime, cfg: Config = DEFAULT) -> list[tuple[int, Score]]:
+    """The open cases ``item`` may duplicate, best first (the live index, kept current)."""
+    live = live_index()
+    live.refresh(now)
+    found = live.index.candidates(item, cfg)
+    if not found:
+        return []
+    still_open = set(
+        Case.objects.filter(pk__in=[int(k) for k, _ in found], status__in=list(OPEN)).values_list(
+            "pk", flat=True
+        )
+    )
+    return [(int(k), s) for k, s in found if int(k) in still_open]
 
 
 def open_cases_near(

@@ -61,7 +61,6 @@ _COMMON = """没有 问题 政府 部门 严重 现在 领导 业主 相关 什�
     怎么 如何 到底 不要 只是 还要 还没 没人 无人 有人 大家 我家 家里 有限 限公 小区 社区 街道"""
 COMMON_WORDS = frozenset(_COMMON.split())
 _ADMIN_GRAM = re.compile(r"[a-z0-9][省市区县]|[a-z][0-9]")
-WEAK_WEIGHT = 0.3  # a weak gram counts this much (squared in the cosine)
 
 _BOILER_RE = re.compile("|".join(sorted(BOILERPLATE, key=len, reverse=True)))
 # kept: CJK ideographs (basic + extension A + compatibility), ASCII letters and digits
@@ -75,7 +74,9 @@ _PLACE_CUT = re.compile(
     r".*(?:[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[省市区县镇乡路街道号栋巷旁边对近个])"
 )
 # Characters no place name has: a "name" with one is a phrase (领导为我们小区…).
-_NOT_IN_NAME = frozenset("的了是在有我们你他她它这那个不也就都和与及等着被把对为从向到让给吗呢吧啊么")
+_NOT_IN_NAME = frozenset(
+    "的了是在有我们你他她它这那个不也就都和与及等着被把对为从向到让给吗呢吧啊么"
+)
 _NOT_A_NAME = frozenset(
     ("城中", "新农", "农村", "本小", "整个", "附近", "周边", "所在", "各个", "周围")
 )
