@@ -131,3 +131,5 @@ NINJA_PAGINATION_PER_PAGE = 50
 # the confidence under which a video alarm waits for a person is in the video mapping.
 LIANQIN_CHANNEL_MAPPINGS = conf.optional_path("LIANQIN_CHANNEL_MAPPINGS")
 LIANQIN_REPLY_URLS = conf.env_pairs("LIANQIN_REPLY_URLS")
+# Webhook deliveries that arrive together are committed together (intake/batcher.py).
+LIANQIN_GROUP_COMMIT = conf.env_flag("LIANQIN_GROUP_COMMIT", default=True)

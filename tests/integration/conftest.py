@@ -15,6 +15,9 @@ def world(db):
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # the group-commit writer has its own connection, which cannot see a test's
+    # uncommitted rows; tests/integration/test_group_commit.py runs it on committed data
+    settings.LIANQIN_GROUP_COMMIT = False
 
 
 @pytest.fixture(autouse=True)

@@ -12,10 +12,10 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from lianqin.api.auth import AUTH
 from lianqin.api.intake import router as intake_router
-from lianqin.api.v1_intake import channel_router
-from lianqin.api.v1_intake import router as intake_ops_router
 from lianqin.api.v1_cases import router as cases_router
 from lianqin.api.v1_geo import router as geo_router
+from lianqin.api.v1_intake import channel_router
+from lianqin.api.v1_intake import router as intake_ops_router
 from lianqin.api.v1_reference import router as reference_router
 from lianqin.errors import LianqinError
 

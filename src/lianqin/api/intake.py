@@ -13,10 +13,13 @@ handed to the one intake; the response says what became of it:
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import re
 from typing import Any
 
+from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.security import APIKeyHeader
@@ -24,9 +27,9 @@ from ninja.security import APIKeyHeader
 from lianqin.api.schemas import Error
 from lianqin.cases.access import actor_for
 from lianqin.errors import Forbidden, InvalidInput
-from lianqin.intake import channels, service
+from lianqin.intake import batcher, channels, service
 from lianqin.intake.contract import Payload
-from lianqin.org.models import ApiKey
+from lianqin.org.models import ApiKey, Person
 
 router = Router(tags=["intake"])
 STATUS = {
@@ -77,7 +80,7 @@ class ChannelKey(APIKeyHeader):
         }
     },
 )
-def push(request: HttpRequest, channel: str):
+async def push(request: HttpRequest, channel: str):
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     spec = channels.get(channel)
     if key.channel != channel:
@@ -96,8 +99,20 @@ def push(request: HttpRequest, channel: str):
         raise InvalidInput("报文过大", field="body", hint=f"单条报文不超过 {MAX_BODY} 字节")
     raw = decode_body(request.body, request.content_type or "", request.encoding)
     payload = Payload(channel, raw, content_type, source="webhook")
-    outcome = service.receive(actor_for(key.person), payload)
+    outcome = await file_one(key.person_id, payload)
     return Status(STATUS[outcome.status], outcome.as_dict())
+
+
+async def file_one(person_id: int, payload: Payload) -> service.Outcome:
+    """Group commit (``intake/batcher.py``) unless the deployment turned it off
+    (``LIANQIN_GROUP_COMMIT=0``): then one transaction per delivery."""
+    if getattr(settings, "LIANQIN_GROUP_COMMIT", True):
+        return await asyncio.wrap_future(batcher.writer().submit(person_id, payload))
+    return await sync_to_async(_file_now)(person_id, payload)
+
+
+def _file_now(person_id: int, payload: Payload) -> service.Outcome:
+    return service.receive(actor_for(Person.objects.get(pk=person_id)), payload)
 
 
 XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_.-]+)["']""")

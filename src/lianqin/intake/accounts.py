@@ -19,7 +19,9 @@ def channel_account(channel: str) -> Person:
     found = Person.objects.filter(username=username).first()
     if found is not None:
         return found
-    person, _ = create_person(username, None, role="system", name=CHANNEL_LABELS[Channel(channel)].zh)
+    person, _ = create_person(
+        username, None, role="system", name=CHANNEL_LABELS[Channel(channel)].zh
+    )
     return person
 
 

@@ -14,8 +14,8 @@ How a pair is judged (``docs/duplicates.md`` has the measurements behind every d
    times (part − neutral) to the log-odds (``Score.evidence``); ``total`` is the logistic
    of the sum. A part that either side lacks is simply absent: it neither punishes nor
    rewards (the additive form of "renormalise over what is present"). The parts:
-   ``text`` (weighted cosine of character bigrams, the first ``max_chars`` characters,
-   shrunk for very short texts), ``time`` (1 at the same moment, 0 at the window's edge),
+   ``text`` (cosine of the sets of content bigrams of the first ``max_chars``
+   characters, shrunk for texts shorter than ``short_chars``), ``time`` (1 at the same moment, 0 at the window's edge),
    ``distance`` (1 within ``near_m``, 0 at ``max_distance_m``), ``category`` (1 same
    code, 0.75 one is the other's ancestor, 0 different: mild evidence against),
    ``phone`` (same reporter: strong evidence, but only as strong as the text allows, so
@@ -26,11 +26,13 @@ How a pair is judged (``docs/duplicates.md`` has the measurements behind every d
    resend: total 1, merge, whatever else says.
 
 What must hold: ``score`` is symmetric and in [0, 1]; an item scores at least
-``merge_at`` against an identical copy of itself unless its text is shorter than
-``short_chars``; :meth:`DuplicateIndex.candidates` returns what :func:`best_match` would
-return over the stored items whenever the index holds at most ``scored`` items that
-share a gram with the query (beyond that it scores only the ``scored`` items sharing
-most of the query's rarest grams: the measured cost of that shortcut is in the doc).
+``merge_at`` against an identical copy of itself unless its text is much shorter than
+``short_chars``; a pair without a common content bigram never reaches ``suggest_at``
+with the default weights; :meth:`DuplicateIndex.candidates` returns what
+:func:`best_match` returns over the stored items whenever at most ``scored`` unblocked
+items share a content bigram with the query and their postings fit ``rare_budget``
+(beyond that it scores only the ``scored`` items sharing most of the query's rarest
+grams: what that shortcut costs is measured in the doc).
 """
 
 from __future__ import annotations
@@ -122,7 +124,7 @@ class Thresholds:
     near_m: float = 100.0
     area_level: int = 12  # compare area codes on this many characters (12 = community)
     max_chars: int = 100  # only the first characters count: title and opening say it
-    short_chars: int = 12  # below this many characters the text part is shrunk
+    short_chars: int = 12  # shorter texts have their text part scaled by length / 12
     phone_text_from: float = 0.5  # same reporter counts from this text similarity...
     phone_text_full: float = 0.8  # ...fully from this one
     replay_minutes: float = 30.0
@@ -280,7 +282,7 @@ def score(a: Item, b: Item, cfg: Config = DEFAULT) -> Score:
     text = text_similarity(fa, fb)
     shortest = min(len(fa.norm), len(fb.norm))
     if shortest < t.short_chars:
-        text *= math.sqrt(shortest / t.short_chars)
+        text *= shortest / t.short_chars  # "路灯不亮" twice says little
     window = t.window_days * 86400.0
     time_part = max(0.0, 1.0 - seconds / window) if window > 0 else 0.0
     parts = {"text": text, "time": time_part}
@@ -353,19 +355,22 @@ def best_match(
 class DuplicateIndex:
     """Open items in memory, for the bulk import and a warm per-process cache.
 
-    Three inverted indexes find the items worth scoring: character bigram -> items, the
-    reporter's phone key -> items, and a square cell of ``cell_m`` metres -> items. A query
-    walks its bigrams from the rarest (fewest items) up, counting for each item how many
-    it shares, until ``rare_budget`` postings have been read; items of the same reporter
-    and items in the neighbouring cells join the pool. The ``scored`` unblocked items of
-    the pool that share most are then scored exactly, so a query costs a few dozen dict
-    reads and ``scored`` calls of :func:`score` however large the index is.
+    Inverted indexes find the items worth scoring: content bigram -> items, the
+    reporter's phone key -> items, a square cell of ``cell_m`` metres -> items. A query
+    walks its content bigrams from the rarest (fewest items) up, counting for each item
+    how many it shares, while the postings read stay within ``rare_budget``. Items
+    surely beyond ``max_distance_m`` (by cell) or in a disagreeing area are dropped, and
+    the ``scored`` unblocked ones that share most are scored exactly: a query costs a
+    few dozen dict reads and ``scored`` calls of :func:`score` however large the index.
+    The same reporter's items rank first. Items without a common bigram are never
+    looked at, since they cannot reach ``suggest_at`` (when a config lets them, the
+    reporter's items and the neighbouring cells' join the pool).
 
-    The shortcut: an item that shares with the query only grams common enough to fall
-    past the budget, or that ranks below ``scored`` others, is not seen. When the whole
-    pool fits (at most ``scored`` unblocked items, budget not reached) the answer is
-    exactly :func:`best_match` over the stored items (unit-tested); on the real messages
-    the shortcut's cost is measured in ``docs/duplicates.md``.
+    The shortcut: an item that shares with the query only bigrams common enough to fall
+    past the budget, or that ranks below ``scored`` others, is not seen. When everything
+    fits, the answer is exactly :func:`best_match` over the stored items (property-
+    tested); on the real messages the verdict agrees with brute force for ~98% of the
+    queries (``docs/duplicates.md``). Not thread-safe: one index per worker.
     """
 
     def __init__(
@@ -455,8 +460,8 @@ class DuplicateIndex:
         if free and item.lon is not None and item.lat is not None:
             row, col = self._cell(item.lon, item.lat)
             reach = cfg.thresholds.max_distance_m
-            dy = math.ceil(reach / self.cell_m)
-            dx = math.ceil(reach / (self.cell_m * _cos(item.lat)))
+            dy = math.ceil(1.02 * reach / self.cell_m)
+            dx = math.ceil(1.02 * reach / (self.cell_m * _cos(item.lat)))
             for r in range(row - dy, row + dy + 1):
                 for c in range(col - dx, col + dx + 1):
                     hits.update(dict.fromkeys(self._cells.get((r, c), ()), 0))
@@ -474,8 +479,8 @@ class DuplicateIndex:
         dy = dx = 0
         if item.lon is not None and item.lat is not None:
             here = self._cell(item.lon, item.lat)
-            dy = math.ceil(t.max_distance_m / self.cell_m)
-            dx = math.ceil(t.max_distance_m / (self.cell_m * _cos(item.lat)))
+            dy = math.ceil(1.02 * t.max_distance_m / self.cell_m)
+            dx = math.ceil(1.02 * t.max_distance_m / (self.cell_m * _cos(item.lat)))
         ranked = [i for i, _ in self._pool(item, cfg).most_common()[: self.examined]]
         if here is not None:  # drop, at C speed, the items surely beyond max_distance_m
             row, col = here

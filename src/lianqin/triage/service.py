@@ -2,18 +2,17 @@
 the open cases a new report might duplicate.
 
 The pure scoring lives in ``triage/duplicates.py`` and ``triage/keywords.py``; this module
-only fetches what they need. Candidates are blocked the way a dispatcher would look:
-open cases of the same street (or, for a report that could not be placed, the whole
-district) within the time window, newest first, plus any open case the same caller
-reported in that window wherever it is.
+only fetches what they need: the open cases of the time window live in an in-memory
+index per process (:class:`LiveIndex`), which reads the cases other processes filed
+before each query, so that a report is compared with every open case of the window —
+nearby ones, and for a report without a place, all of them — at the cost of a few
+dictionary reads.
 """
 
 from __future__ import annotations
 
 import time
 from datetime import datetime
-
-from django.db.models import Q
 
 from lianqin.cases.models import Case, Report
 from lianqin.cases.workflow import OPEN
@@ -22,7 +21,6 @@ from lianqin.triage.duplicates import DEFAULT, Config, DuplicateIndex, Item, Sco
 from lianqin.triage.keywords import KeywordRules, Node
 
 RULES_TTL_S = 60.0
-MAX_CANDIDATES = 400
 TAIL = 256
 _rules: tuple[float, KeywordRules] | None = None
 
@@ -64,7 +62,7 @@ class LiveIndex:
         self.expired_at = 0.0
         self.tail_at = 0.0
 
-    def refresh(self, now: datetime) -> None:
+    def refresh(self, now: datetime, *, everything: bool = False) -> None:
         since = now - self.cfg.window
         # ids are issued before commit, so on PostgreSQL a lower id may become visible
         # after a higher one: once a second, look back over the last ids again
@@ -84,14 +82,14 @@ class LiveIndex:
                 "category__code",
                 "area_code",
                 "status",
-            )[:50_000]
+            )[: None if everything else 50_000]
         )
         keys = _phone_keys([r[0] for r in rows])
         for r in rows:
-            if r[8] in OPEN and r[0] not in self.index:
+            if r[8] in OPEN and f"db:{r[0]}" not in self.index:
                 self.index.add(
                     Item(
-                        key=r[0],
+                        key=f"db:{r[0]}",
                         text=f"{r[1]} {r[2]}",
                         at=r[3],
                         lon=r[4],
@@ -107,10 +105,6 @@ class LiveIndex:
             self.index.expire(since)
             self.expired_at = time.monotonic()
 
-    def add(self, item: Item) -> None:
-        self.index.add(item)
-
-
 _live: LiveIndex | None = None
 
 
@@ -125,49 +119,14 @@ def duplicates(item: Item, now: datetime, cfg: Config = DEFAULT) -> list[tuple[i
     """The open cases ``item`` may duplicate, best first (the live index, kept current)."""
     live = live_index()
     live.refresh(now)
-    found = live.index.candidates(item, cfg)
+    found = [(int(str(k)[3:]), s) for k, s in live.index.candidates(item, cfg)]
     if not found:
         return []
+    ids = [k for k, _ in found]
     still_open = set(
-        Case.objects.filter(pk__in=[int(k) for k, _ in found], status__in=list(OPEN)).values_list(
-            "pk", flat=True
-        )
+        Case.objects.filter(pk__in=ids, status__in=list(OPEN)).values_list("pk", flat=True)
     )
-    return [(int(k), s) for k, s in found if int(k) in still_open]
-
-
-def open_cases_near(
-    area_code: str, phone_key: str, now: datetime, cfg: Config = DEFAULT
-) -> list[Item]:
-    """Open cases a report placed in ``area_code`` (a grid code, or the district's code
-    when unplaced) might duplicate: same street within the window, or same caller."""
-    since = now - cfg.window
-    block = area_code[:9] if len(area_code) >= 9 else area_code[:6]
-    where = Q(area_code__startswith=block)
-    if phone_key:
-        where |= Q(reports__reporter__phone_key=phone_key)
-    rows = list(
-        Case.objects.filter(where, created_at__gte=since, status__in=list(OPEN))
-        .order_by("-created_at")
-        .values_list(
-            "id", "title", "description", "created_at", "lon", "lat", "category__code", "area_code"
-        )
-        .distinct()[:MAX_CANDIDATES]
-    )
-    keys = _phone_keys([r[0] for r in rows])
-    return [
-        Item(
-            key=r[0],
-            text=f"{r[1]} {r[2]}",
-            at=r[3],
-            lon=r[4],
-            lat=r[5],
-            category=r[6] or "",
-            phone_key=keys.get(r[0], ""),
-            area=r[7],
-        )
-        for r in rows
-    ]
+    return [(k, s) for k, s in found if k in still_open]
 
 
 def _phone_keys(case_ids: list[int]) -> dict[int, str]:
@@ -180,3 +139,10 @@ def _phone_keys(case_ids: list[int]) -> dict[int, str]:
         .values_list("case_id", "reporter__phone_key")
     )
     return {case_id: key for case_id, key in found}
+
+
+def warm_index(now: datetime, cfg: Config = DEFAULT) -> DuplicateIndex:
+    """An index of the open cases of the window (for one bulk import run)."""
+    live = LiveIndex(cfg)
+    live.refresh(now, everything=True)
+    return live.index

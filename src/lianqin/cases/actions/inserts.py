@@ -9,7 +9,7 @@ stored exactly as the ORM stores them) into one ``executemany``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
@@ -21,7 +21,7 @@ PLAIN = {"CharField", "TextField", "IntegerField", "PositiveIntegerField", "BigI
          "PositiveSmallIntegerField", "SmallIntegerField", "BooleanField", "FloatField"}  # fmt: skip
 
 
-def _plain(field: Field) -> bool:  # type: ignore[type-arg]
+def _plain(field: Field) -> bool:
     return isinstance(field, ForeignKey) or field.get_internal_type() in PLAIN
 
 
@@ -34,11 +34,11 @@ def insert_rows(objs: Sequence[Model]) -> None:
         return
     meta = objs[0]._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
     adapt = connection.ops.adapt_datetimefield_value
-    getters = []
+    getters: list[tuple[str, Callable[[Any], Any] | None]] = []
     for f in fields:
         kind = f.get_internal_type()
         if _plain(f):

@@ -5,78 +5,113 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0003_case_location_confidence_case_location_match_and_more'),
+        ("cases", "0003_case_location_confidence_case_location_match_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='triage',
-            field=models.JSONField(blank=True, default=dict, verbose_name='研判建议'),
+            model_name="case",
+            name="triage",
+            field=models.JSONField(blank=True, default=dict, verbose_name="研判建议"),
         ),
         migrations.AddField(
-            model_name='report',
-            name='category_hint',
-            field=models.CharField(blank=True, max_length=120, verbose_name='来源分类'),
+            model_name="report",
+            name="category_hint",
+            field=models.CharField(blank=True, max_length=120, verbose_name="来源分类"),
         ),
         migrations.AddField(
-            model_name='report',
-            name='due_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='来源时限'),
+            model_name="report",
+            name="due_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="来源时限"),
         ),
         migrations.AddField(
-            model_name='report',
-            name='extra',
-            field=models.JSONField(blank=True, default=dict, verbose_name='其他字段'),
+            model_name="report",
+            name="extra",
+            field=models.JSONField(blank=True, default=dict, verbose_name="其他字段"),
         ),
         migrations.AddField(
-            model_name='report',
-            name='joined',
-            field=models.CharField(default='opened', max_length=10, verbose_name='归案方式'),
+            model_name="report",
+            name="joined",
+            field=models.CharField(default="opened", max_length=10, verbose_name="归案方式"),
         ),
         migrations.AddField(
-            model_name='report',
-            name='merge_score',
-            field=models.FloatField(blank=True, null=True, verbose_name='并单得分'),
+            model_name="report",
+            name="merge_score",
+            field=models.FloatField(blank=True, null=True, verbose_name="并单得分"),
         ),
         migrations.AddField(
-            model_name='report',
-            name='photos',
-            field=models.JSONField(blank=True, default=list, verbose_name='图片'),
+            model_name="report",
+            name="photos",
+            field=models.JSONField(blank=True, default=list, verbose_name="图片"),
         ),
         migrations.AddField(
-            model_name='report',
-            name='source',
-            field=models.CharField(blank=True, max_length=120, verbose_name='来源'),
+            model_name="report",
+            name="source",
+            field=models.CharField(blank=True, max_length=120, verbose_name="来源"),
         ),
         migrations.AddField(
-            model_name='report',
-            name='state',
-            field=models.CharField(choices=[('filed', '已归案'), ('awaiting', '待人工确认'), ('dismissed', '已排除')], db_index=True, default='filed', max_length=10, verbose_name='状态'),
+            model_name="report",
+            name="state",
+            field=models.CharField(
+                choices=[("filed", "已归案"), ("awaiting", "待人工确认"), ("dismissed", "已排除")],
+                db_index=True,
+                default="filed",
+                max_length=10,
+                verbose_name="状态",
+            ),
         ),
         migrations.AddField(
-            model_name='reportercontact',
-            name='phone_key',
+            model_name="reportercontact",
+            name="phone_key",
             field=models.CharField(blank=True, db_index=True, max_length=32),
         ),
         migrations.CreateModel(
-            name='MergeCandidate',
+            name="MergeCandidate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.FloatField(verbose_name='相似度')),
-                ('parts', models.JSONField(default=dict, verbose_name='得分构成')),
-                ('created_at', models.DateTimeField()),
-                ('state', models.CharField(choices=[('open', '待研判'), ('merged', '已并单'), ('dismissed', '非重复')], default='open', max_length=10)),
-                ('candidate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.case')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='merge_candidates', to='cases.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("score", models.FloatField(verbose_name="相似度")),
+                ("parts", models.JSONField(default=dict, verbose_name="得分构成")),
+                ("created_at", models.DateTimeField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("open", "待研判"), ("merged", "已并单"), ("dismissed", "非重复")],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "candidate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="merge_candidates",
+                        to="cases.case",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '疑似重复',
-                'verbose_name_plural': '疑似重复',
-                'ordering': ['case', '-score'],
-                'constraints': [models.UniqueConstraint(fields=('case', 'candidate'), name='merge_candidate_unique')],
+                "verbose_name": "疑似重复",
+                "verbose_name_plural": "疑似重复",
+                "ordering": ["case", "-score"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("case", "candidate"), name="merge_candidate_unique"
+                    )
+                ],
             },
         ),
     ]

@@ -4,41 +4,79 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='QuarantinedPayload',
+            name="QuarantinedPayload",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('hotline_12345', '12345热线'), ('alarm_110', '110警情'), ('petition_online', '网络问政'), ('portal', '政府网站'), ('zongzhi', '综治平台'), ('patrol', '网格巡查'), ('video', '视频监控'), ('open311', 'Open311'), ('manual', '值班录入')], max_length=20, verbose_name='渠道')),
-                ('source', models.CharField(blank=True, max_length=160, verbose_name='来源')),
-                ('content_type', models.CharField(max_length=60)),
-                ('raw', models.TextField(verbose_name='原始报文')),
-                ('digest', models.CharField(max_length=64)),
-                ('code', models.CharField(max_length=30, verbose_name='错误类型')),
-                ('reason', models.TextField(verbose_name='原因')),
-                ('field', models.CharField(blank=True, max_length=80, verbose_name='字段')),
-                ('hint', models.TextField(blank=True, verbose_name='修正提示')),
-                ('received_at', models.DateTimeField(verbose_name='首次接收')),
-                ('last_seen_at', models.DateTimeField(verbose_name='最近接收')),
-                ('times_seen', models.PositiveIntegerField(default=1, verbose_name='接收次数')),
-                ('state', models.CharField(choices=[('open', '待处理'), ('replayed', '已重放'), ('discarded', '已废弃')], db_index=True, default='open', max_length=10, verbose_name='状态')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_by', models.CharField(blank=True, max_length=60)),
-                ('resolution', models.TextField(blank=True, verbose_name='处理说明')),
-                ('corrected_raw', models.TextField(blank=True, verbose_name='修正后报文')),
-                ('case_number', models.CharField(blank=True, max_length=24, verbose_name='生成案件')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("hotline_12345", "12345热线"),
+                            ("alarm_110", "110警情"),
+                            ("petition_online", "网络问政"),
+                            ("portal", "政府网站"),
+                            ("zongzhi", "综治平台"),
+                            ("patrol", "网格巡查"),
+                            ("video", "视频监控"),
+                            ("open311", "Open311"),
+                            ("manual", "值班录入"),
+                        ],
+                        max_length=20,
+                        verbose_name="渠道",
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=160, verbose_name="来源")),
+                ("content_type", models.CharField(max_length=60)),
+                ("raw", models.TextField(verbose_name="原始报文")),
+                ("digest", models.CharField(max_length=64)),
+                ("code", models.CharField(max_length=30, verbose_name="错误类型")),
+                ("reason", models.TextField(verbose_name="原因")),
+                ("field", models.CharField(blank=True, max_length=80, verbose_name="字段")),
+                ("hint", models.TextField(blank=True, verbose_name="修正提示")),
+                ("received_at", models.DateTimeField(verbose_name="首次接收")),
+                ("last_seen_at", models.DateTimeField(verbose_name="最近接收")),
+                ("times_seen", models.PositiveIntegerField(default=1, verbose_name="接收次数")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "待处理"),
+                            ("replayed", "已重放"),
+                            ("discarded", "已废弃"),
+                        ],
+                        db_index=True,
+                        default="open",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("resolved_by", models.CharField(blank=True, max_length=60)),
+                ("resolution", models.TextField(blank=True, verbose_name="处理说明")),
+                ("corrected_raw", models.TextField(blank=True, verbose_name="修正后报文")),
+                (
+                    "case_number",
+                    models.CharField(blank=True, max_length=24, verbose_name="生成案件"),
+                ),
             ],
             options={
-                'verbose_name': '隔离区',
-                'verbose_name_plural': '隔离区',
-                'ordering': ['-last_seen_at'],
-                'constraints': [models.UniqueConstraint(fields=('channel', 'digest'), name='quarantine_unique')],
+                "verbose_name": "隔离区",
+                "verbose_name_plural": "隔离区",
+                "ordering": ["-last_seen_at"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("channel", "digest"), name="quarantine_unique")
+                ],
             },
         ),
     ]

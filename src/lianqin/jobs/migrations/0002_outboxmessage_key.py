@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jobs', '0001_initial'),
+        ("jobs", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='outboxmessage',
-            name='key',
+            model_name="outboxmessage",
+            name="key",
             field=models.CharField(blank=True, max_length=160, null=True, unique=True),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('org', '0001_initial'),
+        ("org", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='category',
-            name='attributes',
-            field=models.JSONField(blank=True, default=list, verbose_name='补充问题'),
+            model_name="category",
+            name="attributes",
+            field=models.JSONField(blank=True, default=list, verbose_name="补充问题"),
         ),
     ]
