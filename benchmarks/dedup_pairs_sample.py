@@ -32,11 +32,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import heapq
 import math
 import os
 import random
 import sys
 from collections import Counter, defaultdict
+from operator import itemgetter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -95,14 +97,14 @@ def neighbours(vecs: list[dict[str, float]], post: dict[str, list[int]], k: int 
     df <= 300 (a message sharing none of those is never in the top band anyway)."""
     out: dict[tuple[int, int], float] = {}
     for i, v in enumerate(vecs):
-        acc: Counter[int] = Counter()
+        acc: dict[int, float] = defaultdict(float)
         for g, w in v.items():
             p = post[g]
             if len(p) <= 300:
                 for j in p:
                     if j != i:
                         acc[j] += w * vecs[j][g]
-        for j, _ in acc.most_common(k):
+        for j, _ in heapq.nlargest(k, acc.items(), key=itemgetter(1)):
             key = (min(i, j), max(i, j))
             if key not in out:
                 out[key] = cosine(v, vecs[j])
@@ -156,9 +158,9 @@ def draw(rows: list[dict[str, str]], seed: int) -> list[tuple[str, int, int, flo
     take("same_place", list(place), BANDS["same_place"])
 
     by_word: dict[str, list[int]] = defaultdict(list)
-    for i, r in enumerate(rows):
+    for i, row in enumerate(rows):
         for w in PROBLEM_WORDS:
-            if w in r["留言主题"]:
+            if w in row["留言主题"]:
                 by_word[w].append(i)
     words = []
     for _ in range(20000):
@@ -170,7 +172,7 @@ def draw(rows: list[dict[str, str]], seed: int) -> list[tuple[str, int, int, flo
             words.append((a, b))
     take("same_words", words, BANDS["same_words"])
 
-    rand = []
+    rand: list[tuple[int, int]] = []
     while len(rand) < 4 * BANDS["random"]:
         a, b = sorted(rng.sample(range(len(rows)), 2))
         rand.append((a, b))

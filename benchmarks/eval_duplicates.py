@@ -32,10 +32,12 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 REPO = Path(__file__).resolve().parents[1]
@@ -50,6 +52,7 @@ from lianqin.triage.duplicates import (  # noqa: E402
     decide,
     phone_gate,
     score,
+    text_features,
 )
 from lianqin.triage.text import normalize  # noqa: E402
 
@@ -65,8 +68,8 @@ _USER_KEY = b"eval-only"
 
 def parse_time(text: str) -> datetime:
     """留言时间 comes as ``2019/2/28 11:25:05`` or ``2019-06-19 17:46:24``, China time."""
-    naive = datetime.strptime(text.strip().replace("-", "/"), "%Y/%m/%d %H:%M:%S")
-    return naive.replace(tzinfo=CHINA)
+    aware = datetime.strptime(text.strip().replace("-", "/") + " +0800", "%Y/%m/%d %H:%M:%S %z")
+    return aware.astimezone(CHINA)
 
 
 def user_key(user: str) -> str:
@@ -104,7 +107,11 @@ def load_pairs(path: Path = PAIRS) -> list[Pair]:
         by_kind.setdefault(r["kind"], []).append(r)
     pairs = []
     for kind, group in by_kind.items():
-        group.sort(key=lambda r: hashlib.sha1(f"{r['id_a']},{r['id_b']}".encode()).hexdigest())
+        group.sort(
+            key=lambda r: hashlib.sha1(
+                f"{r['id_a']},{r['id_b']}".encode(), usedforsecurity=False
+            ).hexdigest()
+        )
         for n, r in enumerate(group):
             half = "tune" if n % 2 == 0 else "test"
             pairs.append(Pair(r["id_a"], r["id_b"], r["same"] == "1", kind, half))
@@ -185,8 +192,7 @@ def sweep(
     scores = [score(items[p.id_a], items[p.id_b], cfg) for p in chosen]
     truth = [p.same for p in chosen]
     return [
-        (cut, counts([not s.blocked and s.total >= cut for s in scores], truth))
-        for cut in cuts
+        (cut, counts([not s.blocked and s.total >= cut for s in scores], truth)) for cut in cuts
     ]
 
 
@@ -258,7 +264,7 @@ def fit(items: dict[str, Item], pairs: Sequence[Pair], cfg: Config = DEFAULT) ->
 
 def _solve(a: list[list[float]], b: list[float]) -> list[float]:
     n = len(b)
-    m = [row[:] + [b[i]] for i, row in enumerate(a)]
+    m = [[*row, b[i]] for i, row in enumerate(a)]
     for c in range(n):
         p = max(range(c, n), key=lambda r: abs(m[r][c]))
         m[c], m[p] = m[p], m[c]
@@ -325,6 +331,10 @@ def agreement(index: DuplicateIndex, stored: Sequence[Item], queries: Sequence[I
     )
 
 
+def _next_candidates(index: DuplicateIndex, queries: Iterator[Item]) -> object:
+    return index.candidates(next(queries))
+
+
 def speed(items: dict[str, Item], quick: bool = False) -> list[Speed]:
     rows: list[Speed] = []
     real = list(items.values())
@@ -338,8 +348,6 @@ def speed(items: dict[str, Item], quick: bool = False) -> list[Speed]:
 
     texts = [f"{i.text}#{n}" for n, i in enumerate(real)]  # fresh strings: no cache hits
     tx = iter(texts)
-    from lianqin.triage.duplicates import text_features
-
     rate = per_second(lambda: text_features(next(tx)), len(texts))
     rows.append(Speed("text features of a new report (normalise, bigrams)", f"{rate:,.0f} /s"))
     mean_chars = statistics.mean(len(normalize(i.text)) for i in real)
@@ -358,17 +366,92 @@ def speed(items: dict[str, Item], quick: bool = False) -> list[Speed]:
         queries = [replace(q, key=f"q{n}") for n, q in enumerate(rng.sample(stored, 2000))]
         for q in queries:
             text_features(q.text)
-        qi = iter(queries)
-        rate = per_second(lambda: index.candidates(next(qi)), len(queries))
-        rows.append(
-            Speed(f"index of {label}: add", f"{add_rate:,.0f} /s (features included)")
-        )
+        rate = per_second(partial(_next_candidates, index, iter(queries)), len(queries))
+        rows.append(Speed(f"index of {label}: add", f"{add_rate:,.0f} /s (features included)"))
         rows.append(
             Speed(f"index of {label}: candidates()", f"{rate:,.0f} /s ({1e6 / rate:.0f} µs)")
         )
         if not spread:
             sample = queries[: 100 if quick else 300]
-            rows.append(Speed(f"index of {label}: vs brute force", agreement(index, stored, sample)))
+            rows.append(
+                Speed(f"index of {label}: vs brute force", agreement(index, stored, sample))
+            )
+        # the bulk import: a new report's text features, its candidates, then store it
+        stream = [
+            replace(q, key=f"new{n}")
+            for n, q in enumerate(synthetic(real, 2000, seed=99 + len(rows), spread=spread))
+        ]
+        start = time.perf_counter()
+        for q in stream:
+            index.candidates(q)
+            index.add(q)
+        rate = len(stream) / (time.perf_counter() - start)
+        rows.append(
+            Speed(
+                f"index of {label}: new report end to end", f"{rate:,.0f} /s ({1e6 / rate:.0f} µs)"
+            )
+        )
+    return rows
+
+
+def versus_datasketch(items: dict[str, Item], pairs: Sequence[Pair]) -> list[Speed]:
+    """MinHash-LSH (``datasketch``, when installed) against the hand-written index, on
+    the labelled messages: each query is a labelled message against all the others;
+    what counts is whether the verdict equals brute force's."""
+    try:
+        from datasketch import MinHash, MinHashLSH
+    except ImportError:
+        return [Speed("datasketch", "not installed: skipped")]
+    stored = list(items.values())
+    queries = sorted({p.id_a for p in pairs} | {p.id_b for p in pairs})
+    brute = {q: best_match(items[q], [i for i in stored if i.key != q]) for q in queries}
+
+    def verdict(found: Sequence[tuple[object, Any]]) -> str:
+        return decide(found[0][1]) if found else "new"
+
+    rows = []
+    index = DuplicateIndex()
+    start = time.perf_counter()
+    for i in stored:
+        index.add(i)
+    add_us = (time.perf_counter() - start) / len(stored) * 1e6
+    same = 0
+    start = time.perf_counter()
+    for q in queries:
+        index.remove(q)
+        same += verdict(index.candidates(items[q], limit=None)) == verdict(brute[q])
+        index.add(items[q])
+    query_us = (time.perf_counter() - start) / len(queries) * 1e6
+    rows.append(
+        Speed(
+            "hand-written index (rare bigrams)",
+            f"add {add_us:.0f} µs, query {query_us:.0f} µs, verdict = brute force "
+            f"{same}/{len(queries)}",
+        )
+    )
+    for perm, threshold in ((64, 0.1), (128, 0.1), (128, 0.2), (128, 0.3)):
+        lsh = MinHashLSH(threshold=threshold, num_perm=perm)
+        sketches = {}
+        start = time.perf_counter()
+        for i in stored:
+            m = MinHash(num_perm=perm)
+            m.update_batch([g.encode() for g in text_features(i.text).content])
+            sketches[i.key] = m
+            lsh.insert(i.key, m)
+        add_us = (time.perf_counter() - start) / len(stored) * 1e6
+        same = 0
+        start = time.perf_counter()
+        for q in queries:
+            keys = [k for k in lsh.query(sketches[q]) if k != q]
+            same += verdict(best_match(items[q], [items[k] for k in keys])) == verdict(brute[q])
+        query_us = (time.perf_counter() - start) / len(queries) * 1e6
+        rows.append(
+            Speed(
+                f"datasketch MinHash-LSH, {perm} permutations, threshold {threshold}",
+                f"add {add_us:.0f} µs, query {query_us:.0f} µs, verdict = brute force "
+                f"{same}/{len(queries)}",
+            )
+        )
     return rows
 
 
@@ -379,7 +462,9 @@ def fmt(c: Counts) -> str:
     return f"P {c.precision:.3f} R {c.recall:.3f} (tp {c.tp}, fp {c.fp}, fn {c.fn})"
 
 
-def markdown(results: dict[str, Result], table: list[tuple[float, Counts]], fast: list[Speed]) -> str:
+def markdown(
+    results: dict[str, Result], table: list[tuple[float, Counts]], fast: list[Speed]
+) -> str:
     cfg = DEFAULT.thresholds
     lines = [
         f"merge_at = {cfg.merge_at}, suggest_at = {cfg.suggest_at}, "
@@ -410,6 +495,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="fewer repetitions in the speed part")
     ap.add_argument("--fit", action="store_true", help="refit the fitted weights (tuning half)")
     ap.add_argument("--markdown", type=Path, help="also write the tables to this file")
+    ap.add_argument(
+        "--datasketch", action="store_true", help="compare with MinHash-LSH (if installed)"
+    )
     args = ap.parse_args(argv)
     if not HOT.exists():
         print(f"missing {HOT}: set LIANQIN_SHARED_DIR", file=sys.stderr)
@@ -445,6 +533,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {cut:4}  {fmt(c)}")
     table = sweep(items, pairs, DEFAULT, "test")
     fast = [] if args.no_speed else speed(items, quick=args.quick)
+    if args.datasketch:
+        fast += versus_datasketch(items, pairs)
     if fast:
         print("\nspeed (one process)")
         for s in fast:

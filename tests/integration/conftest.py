@@ -26,8 +26,12 @@ def _fresh_caches():
     between tests, whose rows are rolled back and whose ids are reused."""
     from lianqin.cases import deadlines
     from lianqin.geo import service
+    from lianqin.api.intake import forget_keys
+    from lianqin.intake.service import forget_mappings
     from lianqin.triage import service as triage
 
+    forget_keys()
+    forget_mappings()
     deadlines.forget()
     service.forget()
     triage.forget()

@@ -19,9 +19,9 @@ from lianqin.intake.accounts import issue_channel_key
 @pytest.fixture
 def group_commit(settings):
     settings.LIANQIN_GROUP_COMMIT = True
-    batcher._writer = None  # a writer whose caches know this test's rows only
+    batcher.stop()  # a writer whose caches know this test's rows only
     yield
-    batcher._writer = None
+    batcher.stop()  # and whose database connection is closed before the teardown
 
 
 def post(url: str, key: str, body: dict) -> tuple[int, dict]:
@@ -69,3 +69,48 @@ def test_concurrent_deliveries_are_committed_together(live_server, world, group_
     statuses = sorted(s for s, _ in results)
     assert statuses.count(200) == 6 and statuses.count(201) == 24
     assert Case.objects.count() >= 1
+
+
+def lane_post(channel: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
+    """One request through the ASGI application (the fast lane in front of Django)."""
+    from asgiref.sync import async_to_sync
+    from asgiref.testing import ApplicationCommunicator
+
+    from lianqin.asgi import application
+
+    scope = {"type": "http", "method": "POST", "path": f"/api/intake/{channel}",
+             "query_string": b"", "headers": [(k.lower().encode(), v.encode())
+                                              for k, v in headers.items()]}  # fmt: skip
+
+    async def run() -> tuple[int, dict]:
+        app = ApplicationCommunicator(application, scope)
+        await app.send_input({"type": "http.request", "body": body})
+        start = await app.receive_output(30)
+        done = await app.receive_output(30)
+        return start["status"], json.loads(done["body"])
+
+    return async_to_sync(run)()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_fast_lane_answers_like_the_django_view(client, world, group_commit):
+    key = issue_channel_key("hotline_12345")[1]
+    other = issue_channel_key("alarm_110")[1]
+    lon, lat = world.grid_point(1)
+    body = {"工单编号": "LANE-1", "来电时间": "2026-11-28 10:00:00", "诉求内容": "路灯不亮",
+            "经度": lon, "纬度": lat}  # fmt: skip
+    raw = json.dumps(body, ensure_ascii=False).encode()
+    headers = {"Content-Type": "application/json", "X-API-Key": key}
+    status, first = lane_post("hotline_12345", raw, headers)
+    assert status == 201 and first["status"] == "new"
+    again = client.post("/api/intake/hotline_12345", data=raw, content_type="application/json",
+                        HTTP_X_API_KEY=key)  # fmt: skip
+    assert again.status_code == 200 and again.json()["case_number"] == first["case_number"]
+    assert lane_post("hotline_12345", raw, headers) == (200, again.json())
+    assert lane_post("hotline_12345", raw, {**headers, "X-API-Key": "lq_x_y"})[0] == 401
+    assert lane_post("hotline_12345", raw, {**headers, "X-API-Key": other})[0] == 403
+    bad_type = lane_post("hotline_12345", raw, {**headers, "Content-Type": "text/plain"})
+    assert bad_type[0] == 400 and bad_type[1]["field"] == "Content-Type"
+    broken = lane_post("hotline_12345", b"{", headers)
+    assert broken[0] == 422 and broken[1]["status"] == "quarantined"
+    assert lane_post("nonsense", raw, headers)[0] == 400

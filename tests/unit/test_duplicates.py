@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -42,9 +43,9 @@ HOTLINE = (
 ALARM = "群众报警称阳光小区东门口垃圾成堆发臭，要求处理"
 
 
-def item(key: int | str, text: str, **kw: object) -> Item:
-    fields: dict[str, object] = {"at": T0, "area": COMMUNITY} | kw
-    return Item(key, text, **fields)  # type: ignore[arg-type]
+def item(key: int | str, text: str, **kw: Any) -> Item:
+    fields: dict[str, Any] = {"at": T0, "area": COMMUNITY} | kw
+    return Item(key, text, **fields)
 
 
 # ------------------------------------------------------------------ worked examples
@@ -52,9 +53,7 @@ def item(key: int | str, text: str, **kw: object) -> Item:
 
 def test_same_problem_from_12345_and_110_in_other_words_merges() -> None:
     hotline = item(1, HOTLINE, lon=118.6301, lat=32.0602, category="0301", area=GRID)
-    alarm = item(
-        2, ALARM, at=T0 + timedelta(hours=3), lon=118.6305, lat=32.0603, category="0301"
-    )
+    alarm = item(2, ALARM, at=T0 + timedelta(hours=3), lon=118.6305, lat=32.0603, category="0301")
     s = score(hotline, alarm)
     assert decide(s) == "merge", s
     assert s.parts["distance"] == 1.0 and s.parts["category"] == 1.0
@@ -240,11 +239,13 @@ AREAS = ["", "320111", COMMUNITY, GRID, "320111001002007", "320111001005001"]
 
 
 @st.composite
-def items(draw: st.DrawFn, key: object) -> Item:
-    text = draw(st.sampled_from(TEXTS)) + draw(st.sampled_from(["", "，请处理", "！！", "多次反映"]))
+def items(draw: st.DrawFn, key: int | str) -> Item:
+    text = draw(st.sampled_from(TEXTS)) + draw(
+        st.sampled_from(["", "，请处理", "！！", "多次反映"])
+    )
     point = draw(st.booleans())
     return Item(
-        key=key,  # type: ignore[arg-type]
+        key=key,
         text=text,
         at=T0 + timedelta(hours=draw(st.integers(-2400, 2400))),
         lon=118.63 + draw(st.integers(-15, 15)) * 0.001 if point else None,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import re
+import time
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -43,25 +44,71 @@ STATUS = {
 MAX_BODY = 2 * 1024 * 1024
 
 
+#: how long a checked key is trusted in this process (a revoked key stops working
+#: within this many seconds everywhere)
+KEY_CACHE_SECONDS = 30.0
+_keys: dict[str, tuple[float, ApiKey | None]] = {}
+
+
+def channel_key(raw: str | None) -> ApiKey | None:
+    """The active key behind ``raw`` (with its person), or None. Checked keys are
+    remembered for ``KEY_CACHE_SECONDS`` under their SHA-256, never in clear."""
+    if not raw or raw.count("_") < 2 or not raw.startswith("lq_"):
+        return None
+    digest = ApiKey.digest(raw)
+    cached = _keys.get(digest)
+    if cached is not None and time.monotonic() - cached[0] < KEY_CACHE_SECONDS:
+        return cached[1]
+    found = (
+        ApiKey.objects.select_related("person")
+        .filter(prefix=raw.split("_")[1], revoked_at=None)
+        .first()
+    )
+    ok = found is not None and hmac.compare_digest(found.key_hash, digest)
+    key = found if ok and found is not None and found.person.is_active else None
+    if len(_keys) > 10_000:
+        _keys.clear()
+    _keys[digest] = (time.monotonic(), key)
+    return key
+
+
+def forget_keys() -> None:
+    _keys.clear()
+
+
 class ChannelKey(APIKeyHeader):
     """An API key issued for a channel; the route checks that it is this channel's."""
 
     param_name = "X-API-Key"
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        if not key or key.count("_") < 2 or not key.startswith("lq_"):
-            return None
-        found = (
-            ApiKey.objects.select_related("person")
-            .filter(prefix=key.split("_")[1], revoked_at=None)
-            .first()
-        )
-        if found is None or not hmac.compare_digest(found.key_hash, ApiKey.digest(key)):
-            return None
-        if not found.person.is_active:
-            return None
-        request.user = found.person
+        found = channel_key(key)
+        if found is not None:
+            request.user = found.person
         return found
+
+
+def admit(
+    key: ApiKey, channel: str, content_type: str, body: bytes, charset: str | None
+) -> Payload:
+    """What the webhook checks before it takes a delivery: the key is this channel's, the
+    media type is one the channel reads, the body is not too large and decodes."""
+    spec = channels.get(channel)
+    if key.channel != channel:
+        raise Forbidden(
+            f"此密钥属于渠道 {key.channel or '（无）'}，不能向 {channel} 推送",
+            hint=f"用 lianqin apikey {channel} 为该渠道签发密钥",
+        )
+    kind = content_type.split(";")[0].strip().lower()
+    if kind not in spec.content_types:
+        raise InvalidInput(
+            f"渠道 {channel} 不接受 {kind or '未声明的'} 报文",
+            field="Content-Type",
+            hint="可用：" + ", ".join(spec.content_types),
+        )
+    if len(body) > MAX_BODY:
+        raise InvalidInput("报文过大", field="body", hint=f"单条报文不超过 {MAX_BODY} 字节")
+    return Payload(channel, decode_body(body, content_type, charset), kind, source="webhook")
 
 
 @router.post(
@@ -82,23 +129,7 @@ class ChannelKey(APIKeyHeader):
 )
 async def push(request: HttpRequest, channel: str):
     key: ApiKey = request.auth  # type: ignore[attr-defined]
-    spec = channels.get(channel)
-    if key.channel != channel:
-        raise Forbidden(
-            f"此密钥属于渠道 {key.channel or '（无）'}，不能向 {channel} 推送",
-            hint=f"用 lianqin apikey {channel} 为该渠道签发密钥",
-        )
-    content_type = (request.content_type or "").split(";")[0].strip().lower()
-    if content_type not in spec.content_types:
-        raise InvalidInput(
-            f"渠道 {channel} 不接受 {content_type or '未声明的'} 报文",
-            field="Content-Type",
-            hint="可用：" + ", ".join(spec.content_types),
-        )
-    if len(request.body) > MAX_BODY:
-        raise InvalidInput("报文过大", field="body", hint=f"单条报文不超过 {MAX_BODY} 字节")
-    raw = decode_body(request.body, request.content_type or "", request.encoding)
-    payload = Payload(channel, raw, content_type, source="webhook")
+    payload = admit(key, channel, request.content_type or "", request.body, request.encoding)
     outcome = await file_one(key.person_id, payload)
     return Status(STATUS[outcome.status], outcome.as_dict())
 

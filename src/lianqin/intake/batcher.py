@@ -22,7 +22,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from lianqin.intake.contract import Payload
 from lianqin.intake.service import Outcome
@@ -44,7 +44,7 @@ class _Job:
 
 class GroupCommit:
     def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="intake-writer", daemon=True)
         self._thread.start()
 
@@ -53,24 +53,37 @@ class GroupCommit:
         self._queue.put(_Job(person_id, payload, future))
         return future
 
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish what is queued, close the thread's database connection, and end."""
+        self._queue.put(None)
+        self._thread.join(timeout)
+
     def _run(self) -> None:
         from lianqin.intake.bulk import Filer
 
         filer: Filer | None = None
         while True:
-            jobs = [self._queue.get()]
+            first = self._queue.get()
+            if first is None:
+                connection.close()
+                return
+            jobs = [first]
             try:
                 while len(jobs) < MAX_BATCH:
-                    jobs.append(self._queue.get(timeout=MAX_WAIT_S))
+                    job = self._queue.get(timeout=MAX_WAIT_S)
+                    if job is None:
+                        self._queue.put(None)  # stop after this batch
+                        break
+                    jobs.append(job)
             except queue.Empty:
                 pass
-            close_old_connections()
             try:
                 filer = filer or Filer(live=True)
                 self._file(filer, jobs)
             except Exception as exc:  # answer the waiting requests, keep the thread alive
                 log.exception("intake batch failed")
                 filer = None
+                close_old_connections()  # a broken connection is reopened next time
                 for job in jobs:
                     if not job.future.done():
                         job.future.set_exception(exc)
@@ -104,3 +117,12 @@ def writer() -> GroupCommit:
         if _writer is None:
             _writer = GroupCommit()
         return _writer
+
+
+def stop() -> None:
+    """Stop this process's writer, if it runs (tests; a clean shutdown)."""
+    global _writer
+    with _lock:
+        if _writer is not None:
+            _writer.stop()
+            _writer = None

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property, lru_cache
 from itertools import accumulate, chain, compress, repeat
+from operator import or_
 from typing import Literal, TypeVar
 
 from lianqin.triage.text import normalize, place_names, places_agree, weak_grams
@@ -482,21 +483,30 @@ class DuplicateIndex:
             dy = math.ceil(1.02 * t.max_distance_m / self.cell_m)
             dx = math.ceil(1.02 * t.max_distance_m / (self.cell_m * _cos(item.lat)))
         ranked = [i for i, _ in self._pool(item, cfg).most_common()[: self.examined]]
+        # the same reporter's items skip the place filters: a resend is a resend anywhere
+        mine = self._phones.get(item.phone_key, _NONE) if item.phone_key else _NONE
         if here is not None:  # drop, at C speed, the items surely beyond max_distance_m
             row, col = here
             near: set[tuple[int, int] | None] = {
                 (r, c) for r in range(row - dy, row + dy + 1) for c in range(col - dx, col + dx + 1)
             }
             near.add(None)  # items without a point: their area decides, below
-            ranked = list(compress(ranked, map(near.__contains__, map(self._cell_of.get, ranked))))
+            keep = map(
+                or_,
+                map(near.__contains__, map(self._cell_of.get, ranked)),
+                map(mine.__contains__, ranked),
+            )
+            ranked = list(compress(ranked, keep))
         found: list[tuple[Key, Score]] = []
         looked = 0
         for i in ranked:
             other = self._items[i]
             if other.key == item.key or abs(other._epoch - epoch) > window:
                 continue
-            if (here is None or i not in self._cell_of) and not areas_agree(
-                item.area, other.area, t.area_level
+            if (
+                (here is None or i not in self._cell_of)
+                and i not in mine
+                and not areas_agree(item.area, other.area, t.area_level)
             ):
                 continue
             s = score(item, other, cfg)

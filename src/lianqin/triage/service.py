@@ -105,6 +105,7 @@ class LiveIndex:
             self.index.expire(since)
             self.expired_at = time.monotonic()
 
+
 _live: LiveIndex | None = None
 
 
