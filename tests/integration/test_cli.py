@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -172,3 +173,46 @@ def test_demo_refuses_to_mix_with_a_real_district(env):
     lianqin(env, "init", "--password", "Lianqin-Admin-2026")
     res = lianqin(env, "demo", "--no-serve", check=False)
     assert res.returncode == 2 and "--rebuild" in res.stderr
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "channels"
+
+
+def test_ingest_apikey_and_quarantine_commands(env, tmp_path):
+    lianqin(env, "init", "--password", "Lianqin-Admin-2026")
+    export = FIXTURES / "hotline_12345" / "export.csv"
+    refused = lianqin(env, "ingest", "hotline_12345", str(export), check=False)
+    assert refused.returncode == 2 and "尚未建立区划" in refused.stderr
+    grids = tmp_path / "grids.geojson"
+    square = [[118.6, 32.0], [118.61, 32.0], [118.61, 32.01], [118.6, 32.01], [118.6, 32.0]]
+    features = [
+        {"type": "Feature", "properties": {"code": code, "name": code},
+         "geometry": {"type": "Polygon", "coordinates": [square]}}
+        for code in ("320111001", "320111001001", "320111001001001")
+    ]  # fmt: skip
+    grids.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    lianqin(env, "import-grids", str(grids), "--district-name", "浦口区")
+    export = FIXTURES / "hotline_12345" / "export.csv"
+    first = json.loads(lianqin(env, "ingest", "hotline_12345", str(export), "--json").stdout)
+    assert first["rows"] >= 5 and first["quarantined"] >= 1
+    filed = first["new"] + first["merged"] + first["suggested"]
+    again = json.loads(lianqin(env, "ingest", "hotline_12345", str(export), "--json").stdout)
+    assert again["replays"] == filed and again["new"] == 0
+    human = lianqin(
+        env, "ingest", "petition_online", str(FIXTURES / "petition_online" / "messages.xlsx")
+    )
+    assert "共" in human.stdout and "条/秒" in human.stdout
+    listed = json.loads(lianqin(env, "quarantine", "list", "--json").stdout)
+    assert len(listed) >= 2 and all(row["reason"] for row in listed)
+    qid = str(listed[0]["id"])
+    shown = lianqin(env, "quarantine", "show", qid).stdout
+    assert "原因" in shown
+    refused = lianqin(env, "quarantine", "discard", qid, check=False)
+    assert refused.returncode == 2 and "理由" in refused.stderr
+    assert "已废弃" in lianqin(env, "quarantine", "discard", qid, "--reason", "测试").stdout
+    key = lianqin(env, "apikey", "hotline_12345").stdout.strip().splitlines()[-1]
+    assert key.startswith("lq_")
+    unknown = lianqin(env, "ingest", "nonsense", str(export), check=False)
+    assert unknown.returncode == 2
+    missing = lianqin(env, "ingest", "hotline_12345", str(tmp_path / "none.csv"), check=False)
+    assert missing.returncode == 2 and "找不到文件" in missing.stderr

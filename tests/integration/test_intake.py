@@ -307,3 +307,42 @@ def test_zongzhi_xml_in_gbk_and_xml_attacks(client, world):
     garbage = client.post("/api/intake/zongzhi", data=b"\xff\xfe<a>", content_type="application/xml",
                           HTTP_X_API_KEY=key)  # fmt: skip
     assert garbage.status_code == 400 and garbage.json()["field"] == "body"
+
+
+def test_polling_a_source_api_twice_files_once(world, tmp_path):
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    record = json.loads(fixture("petition_online", "api_message.json"))
+    second = {**record, "留言编号": "900302", "留言主题": "A5区某小区停车收费问题"}
+    answer = json.dumps({"code": 0, "data": {"records": [record, second, {"留言编号": ""}]}},
+                        ensure_ascii=False).encode()  # fmt: skip
+
+    class Source(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Source)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    from lianqin.intake.poll import fetch, records_of
+
+    url = f"http://127.0.0.1:{server.server_port}/api/messages?since=2019-09-01"
+    try:
+        run = BulkIntake(channel_actor("petition_online"))
+        first = run.run(fetch("petition_online", url))
+        again = run.run(fetch("petition_online", url))
+    finally:
+        server.shutdown()
+    assert (first.new + first.merged + first.suggested, first.quarantined) == (2, 1)
+    assert (again.replays, again.quarantined, again.new) == (2, 1, 0)
+    assert Report.objects.filter(channel="petition_online").count() == 2
+    assert Report.objects.get(external_id="900301").source.startswith("poll:http://127.0.0.1")
+    assert records_of([1, 2]) == [1, 2]
+    with pytest.raises(Exception, match="记录列表"):
+        records_of({"total": 3})
