@@ -295,10 +295,12 @@ def test_default_index_equals_brute_force_on_small_sets(stored: list[Item], q: I
     assert index.candidates(q, limit=None) == best_match(q, stored)
 
 
-def test_naive_and_utc_times_are_handled_as_instants() -> None:
+def test_times_are_instants_and_must_be_aware() -> None:
     a = item(1, HOTLINE)
     b = item(2, HOTLINE, at=T0.astimezone(UTC))  # the same instant in another zone
     assert score(a, b).parts["time"] == 1.0
+    with pytest.raises(ValueError, match="aware"):
+        item(3, HOTLINE, at=T0.replace(tzinfo=None))
 
 
 # -------------------------------------------------------------- the labelled pair set
