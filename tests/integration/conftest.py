@@ -24,9 +24,9 @@ def _fast_hasher(settings):
 def _fresh_caches():
     """Per-process caches (grid index, gazetteer, calendar, policies) must not leak
     between tests, whose rows are rolled back and whose ids are reused."""
+    from lianqin.api.intake import forget_keys
     from lianqin.cases import deadlines
     from lianqin.geo import service
-    from lianqin.api.intake import forget_keys
     from lianqin.intake.service import forget_mappings
     from lianqin.triage import service as triage
 
