@@ -7,11 +7,12 @@ import io
 from django.db.models import Count
 from rich.console import Console
 
-from lianqin.cases.models import Case
+from lianqin.cases.models import Case, Report
 from lianqin.cases.workflow import State
 from lianqin.choices import Role
 from lianqin.demo.builder import build_demo, demo_exists
 from lianqin.geo.models import Place, RoadSegment
+from lianqin.intake.models import QuarantinedPayload
 from lianqin.org.models import Center, Community, Grid, Person, Street, Unit
 
 
@@ -45,3 +46,12 @@ def test_demo_district_has_the_pilot_shape(db):
     by_address = Case.objects.filter(location_source="address")
     assert by_address.exists() and not by_address.filter(location_confidence__lt=0.9).exists()
     assert Case.objects.filter(location_source="gps").count() > by_address.count()
+    # the intake ran on real channel payloads: one problem from three channels is one case,
+    # camera alarms wait for a person, malformed payloads wait in the quarantine
+    joined = Report.objects.filter(joined="merged").values_list("case", flat=True)
+    trio = Case.objects.filter(pk__in=joined, report_count=3).first()
+    assert trio is not None
+    assert set(trio.reports.values_list("channel", flat=True)) == {
+        "hotline_12345", "alarm_110", "patrol"}  # fmt: skip
+    assert Report.objects.filter(state="awaiting", channel="video").count() == 2
+    assert QuarantinedPayload.objects.filter(state="open").count() == 3

@@ -17,13 +17,23 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from lianqin.cases.models import Case, CaseCounter, CaseEvent, Report, ReporterContact, WorkOrder
+from lianqin.cases.models import (
+    Case,
+    CaseCounter,
+    CaseEvent,
+    MergeCandidate,
+    Report,
+    ReporterContact,
+    WorkOrder,
+)
+from lianqin.demo import intake as demo_intake
 from lianqin.demo.history import History, showcase
 from lianqin.demo.people import LOGINS, create_people
 from lianqin.geo import service
 from lianqin.geo.demo_gazetteer import build_demo_gazetteer
 from lianqin.geo.gazetteer_store import load_gazetteer
 from lianqin.geo.models import Place, RoadSegment
+from lianqin.intake.models import QuarantinedPayload
 from lianqin.jobs.models import Heartbeat, OutboxMessage
 from lianqin.jobs.sweeper import sweep_once
 from lianqin.org.demo_geometry import build_district, compound_names, road_names, to_geojson
@@ -48,6 +58,8 @@ def wipe() -> None:
     Case.objects.update(merged_into=None)
     for model in (
         OutboxMessage,
+        QuarantinedPayload,
+        MergeCandidate,
         CaseEvent,
         WorkOrder,
         Report,
@@ -116,6 +128,16 @@ def build_geography(seed: int) -> tuple[dict[str, list[str]], dict[str, list[str
     return roads, compounds
 
 
+INTAKE_LABELS = {
+    "new": "新立案",
+    "merged": "并单",
+    "suggested": "疑似重复",
+    "awaiting": "待确认",
+    "quarantined": "隔离",
+    "replay": "重放",
+}
+
+
 def build_demo(
     *, seed: int, days: int, per_day: int, console: Console, wipe_first: bool = False
 ) -> dict[str, float]:
@@ -151,6 +173,7 @@ def build_demo(
             )
             progress.advance(task)
         showcase(history)
+        intake_counts = demo_intake.run(rng, now)
         timings["history"] = time.perf_counter() - mark
         mark = time.perf_counter()
         OutboxMessage.objects.update(delivered_at=now)
@@ -160,6 +183,10 @@ def build_demo(
     console.print(
         f"生成案件 {history.counts['cases']} 件，流转动作 {history.counts['actions']} 次"
         f"（被规则拒绝的模拟动作 {history.counts['errors']} 次）"
+    )
+    console.print(
+        "渠道接入示例："
+        + "，".join(f"{INTAKE_LABELS.get(k, k)} {v}" for k, v in intake_counts.items())
     )
     return timings | {"cases": history.counts["cases"], "actions": history.counts["actions"]}
 
