@@ -124,6 +124,13 @@ def main() -> None:
     rows.append(("**point → grid at scale** (`benchmarks/bench_gridindex.py`)", "", ""))
     rows += run_gridindex(points=1_000_000, grids=100_000)
 
+    from bench_intake import run as run_intake
+
+    rows.append(("**intake end to end** (`benchmarks/bench_intake.py`)", "", ""))
+    rows += run_intake(
+        ["sqlite", "postgres"] if os.environ.get("LIANQIN_BENCH_PG", "1") == "1" else ["sqlite"]
+    )
+
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     out = [
         f"\n## {stamp}\n",

@@ -1,12 +1,13 @@
 """Complaint text as the duplicate scorer reads it: normalised, cut into character
-bigrams, with the grams that say little weighed down, and the names of the places it
-mentions. Pure: stdlib only.
+bigrams, told which bigrams every complaint has (so that they can be set aside), and
+searched for the names of the places it mentions. Pure: stdlib only; the caches below
+(classified bigrams) speed things up and never change a result.
 
 Why characters and not words: Chinese has no spaces; a segmenter (jieba) is 10-50x
 slower than this and splits place names (中海国际社区, 金鼎村) unpredictably, while two
 texts about the same site share its name's character n-grams whatever the segmentation.
-Why bigrams: on the labelled pair set (``docs/duplicates.md``) bigrams rank pairs as well
-as trigrams or both together, with a third fewer grams to store and compare.
+Why bigrams: on the labelled pair set (``docs/duplicates.md``) bigrams rank pairs at
+least as well as trigrams or both together, at every length of text tried.
 
 What must hold:
 
