@@ -11,9 +11,10 @@ from rich.console import Console
 from rich.table import Table
 
 from lianqin.cases.deadlines import calendar
-from lianqin.cases.models import Case
+from lianqin.cases.models import Case, Report
 from lianqin.cases.workflow import OPEN, STATE_LABELS, State
 from lianqin.choices import WARNING_LABELS, Warning
+from lianqin.intake.models import QuarantinedPayload
 from lianqin.jobs.models import Heartbeat, OutboxMessage
 from lianqin.org.models import Center, Community, District, Grid, Person, Street, Unit
 
@@ -64,6 +65,12 @@ def collect(database: str) -> dict[str, Any]:
         "all_by_state": {s.value: by_state.get(s.value, 0) for s in State},
         "warnings": {w.value: warnings.get(w.value, 0) for w in Warning},
         "outbox_pending": OutboxMessage.objects.filter(delivered_at=None).count(),
+        "intake": {
+            "quarantined": QuarantinedPayload.objects.filter(state="open").count(),
+            "awaiting_confirmation": Report.objects.filter(state="awaiting").count(),
+            "reports": Report.objects.count(),
+            "merged_reports": Report.objects.filter(joined="merged").count(),
+        },
         "calendar_uncovered": _uncovered_days(now),
         "background_loops": beats,
     }
@@ -90,6 +97,12 @@ def render(data: dict[str, Any], console: Console) -> None:
         + "  ".join(f"{WARNING_LABELS[Warning(k)].zh} {v}" for k, v in data["warnings"].items())
     )
     console.print(f"发件箱待投递 {data['outbox_pending']}")
+    i = data["intake"]
+    console.print(
+        f"报件 {i['reports']}（并单 {i['merged_reports']}）  隔离区待处理 {i['quarantined']}  "
+        f"待人工确认 {i['awaiting_confirmation']}"
+        + ("  [yellow]→ lianqin quarantine list[/yellow]" if i["quarantined"] else "")
+    )
     gap = data["calendar_uncovered"]
     if gap:
         console.print(
