@@ -28,10 +28,12 @@ def _fresh_caches():
     from lianqin.cases import deadlines
     from lianqin.geo import service
     from lianqin.intake.service import forget_mappings
+    from lianqin.org import routing
     from lianqin.triage import service as triage
 
     forget_keys()
     forget_mappings()
+    routing.forget()
     deadlines.forget()
     service.forget()
     triage.forget()

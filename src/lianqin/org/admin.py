@@ -107,3 +107,13 @@ class ApiKeyAdmin(admin.ModelAdmin):
         "revoked_at",
     )
     readonly_fields = ("prefix", "key_hash", "created_at", "last_used_at")
+
+
+@admin.register(models.RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ("position", "name", "enabled", "lead", "categories", "areas", "keywords",
+                    "channels", "start", "end")  # fmt: skip
+    list_editable = ("enabled",)
+    list_filter = ("enabled", "lead")
+    filter_horizontal = ("assist",)
+    search_fields = ("name", "note")

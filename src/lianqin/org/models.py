@@ -254,3 +254,31 @@ class ApiKey(models.Model):
             name=name, prefix=prefix, key_hash=cls.digest(raw), person=person, channel=channel
         )
         return key, raw
+
+
+class RoutingRule(models.Model):
+    """One line of the responsibility list (责任清单): conditions → lead and assisting units.
+
+    Tried in ``position`` order before the catalogue's own units; the first whose every
+    stated condition holds decides (``triage/routing.py``)."""
+
+    name = models.CharField("名称", max_length=80)
+    position = models.PositiveIntegerField("顺序", default=100, db_index=True)
+    enabled = models.BooleanField("启用", default=True)
+    categories = models.JSONField("类别编码前缀", default=list, blank=True)
+    areas = models.JSONField("辖区编码前缀", default=list, blank=True)
+    keywords = models.JSONField("关键词（任一）", default=list, blank=True)
+    channels = models.JSONField("渠道", default=list, blank=True)
+    start = models.TimeField("时段开始", null=True, blank=True)
+    end = models.TimeField("时段结束", null=True, blank=True)
+    weekdays = models.JSONField("星期（1–7）", default=list, blank=True)
+    lead = models.ForeignKey(Unit, models.PROTECT, related_name="+", verbose_name="主办单位")
+    assist = models.ManyToManyField(Unit, blank=True, related_name="+", verbose_name="协办单位")
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "责任清单规则"
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.position} {self.name}"

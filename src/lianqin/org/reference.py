@@ -86,7 +86,12 @@ def load_defaults() -> dict[str, int]:
     units = parse_units_csv(packaged("units.csv"))
     load_units(units)
     rows = parse_catalogue_csv(packaged("catalogue.csv"), known_units={u.code for u in units})
-    return {"policies": policies, "units": len(units), "categories": load_catalogue(rows)}
+    categories = load_catalogue(rows)
+    from lianqin.org.routing import load_rules_csv  # it imports the models this module sets up
+
+    routing = load_rules_csv(packaged("routing.csv"), only_new=True)
+    return {"policies": policies, "units": len(units), "categories": categories,
+            "routing": routing}  # fmt: skip
 
 
 def ensure_centers(district: District) -> int:

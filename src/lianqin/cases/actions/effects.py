@@ -21,6 +21,8 @@ from lianqin.cases.workflow import FINAL, Action, Mode, WorkOrderState, work_ord
 from lianqin.choices import SATISFACTION_LABELS, Level, Role, Stage, WorkOrderRole, next_level
 from lianqin.errors import InvalidInput, InvalidTransition
 from lianqin.org.models import Center, District, Grid, Unit
+from lianqin.org.routing import rules as routing_rules
+from lianqin.triage.routing import Facts, route
 
 Params = dict[str, Any]
 Effect = Callable[[Case, Actor, datetime, str, Params], dict[str, Any]]
@@ -125,16 +127,17 @@ def _on_site(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> d
     return {}
 
 
-def _units(p: Params, case: Case) -> tuple[Unit, list[Unit]]:
-    """Lead and assisting units from the parameters, else the category's defaults."""
+def _units(p: Params, case: Case, now: datetime) -> tuple[Unit, list[Unit], dict[str, Any]]:
+    """Lead and assisting units from the parameters, else from the responsibility list
+    (explicit rules, then the catalogue's units); the third value says which rule."""
     lead_code, assist_codes = p.get("lead"), list(p.get("assist") or [])
-    if not lead_code and case.category is not None:
-        links = case.category.categoryunit_set.select_related("unit").order_by("role", "position")
-        leads = [x.unit.code for x in links if x.role == WorkOrderRole.LEAD]
-        lead_code = leads[0] if leads else None
-        assist_codes = assist_codes or [
-            x.unit.code for x in links if x.role == WorkOrderRole.ASSIST
-        ]
+    routed: dict[str, Any] = {}
+    if not lead_code:
+        decision = route(routing_rules(), routing_facts(case, now))
+        if decision.rule is not None:
+            lead_code = decision.lead
+            assist_codes = assist_codes or list(decision.assist)
+            routed = {"rule": decision.rule.name, "rule_key": decision.rule.key}
     if not lead_code:
         raise InvalidInput(
             "须指定主办单位", field="lead", hint="lead=单位编码；类别未设默认主办单位"
@@ -147,11 +150,17 @@ def _units(p: Params, case: Case) -> tuple[Unit, list[Unit]]:
         raise InvalidInput(
             f"未知或停用的单位：{', '.join(missing)}", field="lead", hint="见管理后台「参勤单位」"
         )
-    return found[lead_code], [found[c] for c in dict.fromkeys(assist_codes) if c != lead_code]
+    assists = [found[c] for c in dict.fromkeys(assist_codes) if c != lead_code]
+    return found[lead_code], assists, routed
+
+
+def routing_facts(case: Case, now: datetime) -> Facts:
+    return Facts(category=case.category.code if case.category else "", area=case.area_code,
+                 text=f"{case.title} {case.description}", channel=case.channel, at=now)  # fmt: skip
 
 
 def _dispatch(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
-    lead, assists = _units(p, case)
+    lead, assists, routed = _units(p, case, now)
     case.mode = Mode.DISPATCHED
     case.acknowledge_due = deadlines.due(case, Stage.ACKNOWLEDGE, now)
     case.resolve_due = case.resolve_due or deadlines.due(case, Stage.RESOLVE, now)
@@ -168,7 +177,7 @@ def _dispatch(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> 
             due_at=case.resolve_due,
             dispatched_by_id=actor.person_id,
         )
-    return {"lead": lead.code, "assist": [u.code for u in assists]}
+    return {"lead": lead.code, "assist": [u.code for u in assists], **routed}
 
 
 def _lead_order(case: Case, actor: Actor) -> WorkOrder:
