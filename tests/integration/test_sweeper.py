@@ -29,10 +29,44 @@ def test_accept_deadline_turns_yellow_red_overdue_once(world):
         created_at=t0, stage_started_at=t0, accept_due=t0 + timedelta(minutes=100), next_check_at=t0
     )
     # urgent/normal policies differ; the stored deadline is what the sweeper reads
-    seen = [warnings_at(case, t0 + timedelta(minutes=m)) for m in (10, 61, 86, 101, 200)]
-    assert seen == ["normal", "yellow", "red", "overdue", "overdue"]
+    seen = [warnings_at(case, t0 + timedelta(minutes=m)) for m in (10, 61, 86)]
+    assert seen == ["normal", "yellow", "red"]
+    # overdue at the grid: the case goes up to the community with a fresh deadline
+    assert warnings_at(case, t0 + timedelta(minutes=101)) == "normal"
+    assert case.level == "community" and case.escalation_count == 1
+    assert case.accept_due > t0 + timedelta(minutes=101)
     rises = CaseEvent.objects.filter(case=case, action="warning").values_list("data", flat=True)
     assert [d["warning"] for d in rises] == ["yellow", "red", "overdue"]
+    up = CaseEvent.objects.get(case=case, action="escalate")
+    assert up.actor_role == "system" and up.data["automatic"] and up.note.startswith("超期")
+
+
+def test_the_ladder_climbs_to_the_district_and_stops(world):
+    t0 = timezone.now()
+    case = new_case(world)
+    levels = []
+    moment = t0
+    for _ in range(5):
+        case.refresh_from_db()
+        moment = case.accept_due + timedelta(minutes=1)
+        warnings_at(case, moment)
+        levels.append(case.level)
+    assert levels == ["community", "street", "district", "district", "district"]
+    assert case.warning == "overdue" and case.escalation_count == 3
+    assert CaseEvent.objects.filter(case=case, action="escalate").count() == 3
+
+
+def test_a_late_unit_is_urged_once(world):
+    case = new_case(world)
+    actions.perform(world.actor("community_a1"), case.number, "accept")
+    case = actions.perform(world.actor("street_a"), case.number, "dispatch", lead="cg")
+    late = case.acknowledge_due + timedelta(minutes=1)
+    warnings_at(case, late)
+    warnings_at(case, late + timedelta(hours=1))
+    assert case.urge_count == 1 and case.escalation_count == 0  # the unit keeps the case
+    urged = CaseEvent.objects.get(case=case, action="urge")
+    assert urged.actor_role == "system" and urged.data == {"automatic": True}
+    assert OutboxMessage.objects.filter(case=case, topic="case.urge").count() == 1
 
 
 def test_a_claimed_case_is_not_claimed_again_within_the_lease(world):
@@ -105,4 +139,6 @@ def test_parallel_workers_record_each_rise_once():
     for t in threads:
         t.join(60)
     assert CaseEvent.objects.filter(action="warning").count() == len(cases)
-    assert set(Case.objects.values_list("warning", flat=True)) == {"overdue"}
+    # each overdue case went up exactly one level, once, whatever the number of workers
+    assert CaseEvent.objects.filter(action="escalate").count() == len(cases)
+    assert set(Case.objects.values_list("level", "escalation_count")) == {("community", 1)}

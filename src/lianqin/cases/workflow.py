@@ -362,9 +362,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         Action.URGE,
         WORKING | {S.RESOLVED},
         SAME,
-        {R.LEADER, *DUTY},
+        {R.LEADER, R.SYSTEM, *DUTY},
         CENTERS,
-        "催办：提醒责任方在时限内办理",
+        "催办：提醒责任方在时限内办理（超期时由系统自动催办）",
     ),
     _t(
         Action.SUPERVISE,

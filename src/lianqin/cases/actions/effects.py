@@ -282,13 +282,24 @@ def _escalate(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> 
     case.level = up
     case.holder = center_for(case, up)
     case.escalation_count += 1
-    return {"from_level": before, "to_level": up.value}
+    # the level above gets a full deadline for the stage the level below missed
+    stage = Stage(case.stage) if case.stage in (Stage.ACCEPT, Stage.RESOLVE) else None
+    if stage == Stage.ACCEPT:
+        case.accept_due = deadlines.due(case, Stage.ACCEPT, now)
+    elif stage == Stage.RESOLVE:
+        case.resolve_due = deadlines.due(case, Stage.RESOLVE, now)
+    if stage is not None:
+        case.stage_started_at = now
+    data: dict[str, Any] = {"from_level": before, "to_level": up.value}
+    if p.get("automatic"):
+        data["automatic"] = True
+    return data
 
 
 def _count(name: str) -> Effect:
     def effect(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
         setattr(case, name, getattr(case, name) + 1)
-        return {}
+        return {"automatic": True} if p.get("automatic") else {}
 
     return effect
 

@@ -12,8 +12,10 @@ from lianqin.cases.access import SYSTEM, Actor, access_case, check_may_act
 from lianqin.cases.actions.effects import EFFECTS
 from lianqin.cases.actions.record import record, refresh
 from lianqin.cases.clock import worse
+from lianqin.cases.escalation import on_overdue
 from lianqin.cases.models import Case
 from lianqin.cases.workflow import Action, Mode, State, WorkflowError, plan
+from lianqin.choices import Level, Stage
 from lianqin.choices import Warning as WarningLevel
 from lianqin.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 
@@ -118,4 +120,18 @@ def refresh_warning(case_id: int, now: datetime | None = None) -> bool:
                 "",
                 {"warning": after.value, "was": before.value, "stage": case.stage},
             )
+            if after == WarningLevel.OVERDUE:
+                _act_on_overdue(case, now)
         return True
+
+
+def _act_on_overdue(case: Case, now: datetime) -> None:
+    """The ladder: escalate a level that missed its deadline, urge a late unit."""
+    stage = Stage(case.stage) if case.stage else None
+    action = on_overdue(State(case.status), Mode(case.mode), Level(case.level), stage)
+    if action is None:
+        return
+    note = {Action.ESCALATE: "超期未办，系统自动升级", Action.URGE: "超期未办，系统自动催办"}[
+        action
+    ]
+    perform(SYSTEM, case.number, action, note=note, now=now, automatic=True)
