@@ -44,11 +44,18 @@ class ActionIn(Schema):
     satisfaction: str = Field(
         "", description="回访：satisfied / basically_satisfied / unsatisfied / unreachable"
     )
+    solved: bool | None = Field(None, description="回访：诉求人称问题是否已解决")
+    reached: bool | None = Field(None, description="回访：是否接通；false 记一次未接通")
     by: str = Field("", description="延期：如 3wd、48h")
     evidence: list[str] = Field(default_factory=list, description="办结：处置照片等证据的地址")
 
     def params(self) -> dict[str, Any]:
-        return {k: v for k, v in self.dict().items() if k not in ("note", "expected_version") and v}
+        flags = ("solved", "reached")
+        return {
+            k: v
+            for k, v in self.dict().items()
+            if k not in ("note", "expected_version") and (v or (k in flags and v is not None))
+        }
 
 
 class WorkOrderEventIn(Schema):

@@ -160,6 +160,8 @@ class Case(models.Model):
     satisfaction = models.CharField(
         "满意度", max_length=20, blank=True, choices=django_choices(SATISFACTION_LABELS)
     )
+    solved = models.BooleanField("回访称已解决", null=True, blank=True)
+    callback_attempts = models.PositiveIntegerField("回访拨打次数", default=0)
     version = models.PositiveIntegerField("版本", default=1)
     # what triage suggested on arrival: {"category": [{"code", "name", "score", "source"}]}
     triage = models.JSONField("研判建议", default=dict, blank=True)

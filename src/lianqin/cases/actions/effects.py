@@ -18,13 +18,25 @@ from lianqin.cases.models import Case, MergeCandidate, Report, WorkOrder
 from lianqin.cases.sla import due as add_duration
 from lianqin.cases.sla import parse_duration, shift_for_pause
 from lianqin.cases.workflow import FINAL, Action, Mode, WorkOrderState, work_order_next
-from lianqin.choices import SATISFACTION_LABELS, Level, Role, Stage, WorkOrderRole, next_level
-from lianqin.errors import InvalidInput, InvalidTransition
+from lianqin.choices import (
+    SATISFACTION_LABELS,
+    Level,
+    Role,
+    Satisfaction,
+    Stage,
+    WorkOrderRole,
+    next_level,
+)
+from lianqin.errors import Forbidden, InvalidInput, InvalidTransition
 from lianqin.org.models import Center, District, Grid, Unit
 from lianqin.org.routing import rules as routing_rules
 from lianqin.triage.routing import Facts, route
 
 Params = dict[str, Any]
+#: callback attempts before a reporter is recorded as unreachable
+CALLBACK_ATTEMPTS = 3
+#: an unsatisfied reporter whose problem is not solved gets the case reopened
+REOPEN_ON_UNSOLVED = True
 Effect = Callable[[Case, Actor, datetime, str, Params], dict[str, Any]]
 ACTIVE = (WorkOrderState.PENDING, WorkOrderState.ACKNOWLEDGED, WorkOrderState.REPLIED)
 
@@ -218,13 +230,27 @@ def _resolve(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> d
     return data
 
 
+def _not_the_handler(case: Case, actor: Actor) -> None:
+    """Verification is by someone other than the person who resolved the case."""
+    handler = (
+        case.events.filter(action="resolve")
+        .order_by("-seq")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+    if handler is not None and handler == actor.person_id:
+        raise Forbidden("核查须由处置人以外的人员进行", hint="请其他网格员、监督员或值班员核查")
+
+
 def _verify(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
+    _not_the_handler(case, actor)
     case.closed_at = now
     case.callback_due = deadlines.due(case, Stage.CALLBACK, now)
     return {}
 
 
 def _rework(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
+    _not_the_handler(case, actor)
     case.rework_count += 1
     case.resolved_at = None
     if case.mode == Mode.DISPATCHED:
@@ -236,19 +262,41 @@ def _rework(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> di
 
 
 def _callback(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
+    """One callback attempt: not reached (counted; after ``CALLBACK_ATTEMPTS`` recorded as
+    unreachable), or the reporter's satisfaction and whether the problem was solved. An
+    unsatisfied reporter whose problem is not solved gets the case reopened (policy
+    ``REOPEN_ON_UNSOLVED``)."""
+    if case.satisfaction:
+        raise InvalidTransition(
+            f"案件已回访（{case.get_satisfaction_display()}）", hint="回访结果只记录一次"
+        )
+    case.callback_attempts += 1
+    if p.get("reached") is False or p.get("satisfaction") == Satisfaction.UNREACHABLE:
+        if case.callback_attempts >= CALLBACK_ATTEMPTS:
+            case.satisfaction = Satisfaction.UNREACHABLE
+        return {"reached": False, "attempt": case.callback_attempts,
+                "satisfaction": case.satisfaction}  # fmt: skip
     result = str(p.get("satisfaction") or "")
     if result not in SATISFACTION_LABELS:
         raise InvalidInput(
             f"未知满意度 {result!r}",
             field="satisfaction",
-            hint="可用：" + ", ".join(SATISFACTION_LABELS),
+            hint="可用：" + ", ".join(SATISFACTION_LABELS) + "；未接通用 reached=false",
         )
-    case.satisfaction = result
-    return {"satisfaction": result}
+    solved = p.get("solved")
+    if solved is not None and not isinstance(solved, bool):
+        raise InvalidInput("solved 须为 true 或 false", field="solved")
+    case.satisfaction, case.solved = result, solved
+    data: dict[str, Any] = {"satisfaction": result, "solved": solved,
+                            "attempt": case.callback_attempts}  # fmt: skip
+    if REOPEN_ON_UNSOLVED and result == Satisfaction.UNSATISFIED and solved is False:
+        data["then"] = "reopen"
+    return data
 
 
 def _reopen(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
     case.reopen_count += 1
+    case.satisfaction, case.solved, case.callback_attempts = "", None, 0
     case.mode, case.closed_at, case.resolved_at = Mode.NONE, None, None
     case.accept_due = deadlines.due(case, Stage.ACCEPT, now)
     case.resolve_due = None

@@ -72,7 +72,12 @@ def perform(
         case.version += 1
         case.updated_at = now
         case.save()
+        follow = data.pop("then", None)
         record(case, actor, action.value, before, target, now, note, data)
+        if follow:
+            # a policy consequence, fired by the same actor in the same transaction
+            reason = {"reopen": "回访不满意且问题未解决，按规定重启"}.get(follow, "")
+            case = perform(actor, number, follow, note=reason, now=now)
     return case
 
 
