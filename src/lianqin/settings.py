@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "lianqin.cases",
     "lianqin.jobs",
     "lianqin.intake",
+    "lianqin.evaluation",
     "lianqin.console",
 ]
 

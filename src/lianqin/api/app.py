@@ -18,6 +18,7 @@ from lianqin.api.v1_intake import channel_router
 from lianqin.api.v1_intake import router as intake_ops_router
 from lianqin.api.v1_reference import router as reference_router
 from lianqin.api.v1_routing import router as routing_router
+from lianqin.api.v1_work import router as work_router
 from lianqin.errors import LianqinError
 
 api = NinjaAPI(
@@ -32,6 +33,7 @@ api.add_router("/v1/cases", cases_router, tags=["cases"])
 api.add_router("/v1", reference_router, tags=["reference"])
 api.add_router("/v1/geo", geo_router, tags=["geo"])
 api.add_router("/v1", routing_router)
+api.add_router("/v1", work_router)
 api.add_router("/v1", intake_ops_router)
 api.add_router("/intake", channel_router)
 api.add_router("/intake", intake_router)
