@@ -13,6 +13,8 @@ from lianqin.api.auth import request_actor
 from lianqin.api.schemas import Error
 from lianqin.api.serialize import case_out
 from lianqin.cases.access import scope_cases
+from lianqin.cases.actions import approvals
+from lianqin.cases.models import ApprovalRequest
 from lianqin.cases.tasks import my_tasks, my_work_orders
 from lianqin.errors import NotFound
 from lianqin.evaluation import inspections
@@ -37,6 +39,7 @@ def tasks(request: HttpRequest, limit: int = 100):
              "state": o.state, "acknowledge_due": o.acknowledge_due, "due_at": o.due_at}
             for o in my_work_orders(actor)[:limit]
         ]  # fmt: skip
+    body["approvals"] = [_approval(a) for a in approvals.pending_for(actor)[:limit]]
     body["inspections"] = [
         {"id": i.pk, "case": i.case.number, "title": i.case.title, "stratum": i.stratum,
          "inspection": i.inspection.name}
@@ -115,3 +118,45 @@ def finding(request: HttpRequest, item_id: int, body: FindingIn):
     item = inspections.record_finding(request_actor(request), item_id, passed=body.passed,
                                       finding=body.finding)  # fmt: skip
     return {"id": item.pk, "passed": item.passed, "finding": item.finding}
+
+
+class ApprovalIn(Schema):
+    kind: str = Field(..., description="extend（延期）或 suspend（挂起）")
+    note: str = Field(..., description="理由")
+    by: str = Field("", description="延期多久：如 3wd（3个工作日）、48h")
+
+
+class DecisionIn(Schema):
+    note: str = ""
+
+
+def _approval(a: ApprovalRequest) -> dict[str, object]:
+    return {"id": a.pk, "case": a.case.number, "kind": a.kind, "params": a.params,
+            "reason": a.reason, "state": a.state, "requested_at": a.requested_at,
+            "requested_by": a.requested_by.username if a.requested_by else None,
+            "decided_at": a.decided_at, "decision_note": a.decision_note}  # fmt: skip
+
+
+@router.post("/cases/{number}/requests", response={201: dict, **ERRORS}, summary="申请延期或挂起")
+def ask(request: HttpRequest, number: str, body: ApprovalIn):
+    made = approvals.request_approval(request_actor(request), number, body.kind, body.note,
+                                      by=body.by)  # fmt: skip
+    return Status(201, _approval(made))
+
+
+@router.get("/approvals", response={200: list[dict], **ERRORS}, summary="待我审批的延期/挂起申请")
+def pending(request: HttpRequest):
+    return [_approval(a) for a in approvals.pending_for(request_actor(request))[:200]]
+
+
+@router.post(
+    "/approvals/{request_id}/{decision}",
+    response={200: dict, **ERRORS},
+    summary="批准（approve）或驳回（refuse）",
+)
+def decide(request: HttpRequest, request_id: int, decision: str, body: DecisionIn):
+    if decision not in ("approve", "refuse"):
+        raise NotFound(f"未知审批动作 {decision!r}", hint="approve 或 refuse")
+    done = approvals.decide(request_actor(request), request_id, approve=decision == "approve",
+                            note=body.note)  # fmt: skip
+    return _approval(done)

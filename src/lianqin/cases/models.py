@@ -320,3 +320,28 @@ class CaseCounter(models.Model):
 
     prefix = models.CharField(max_length=16, primary_key=True)
     last = models.PositiveIntegerField(default=0)
+
+
+class ApprovalRequest(models.Model):
+    """A request to extend a deadline or suspend a case, waiting for a duty leader: the
+    action fires (as the approver) only when approved."""
+
+    KINDS = [("extend", "延期"), ("suspend", "挂起")]
+    STATES = [("pending", "待审批"), ("approved", "已批准"), ("refused", "已驳回")]
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="approval_requests")
+    kind = models.CharField("类型", max_length=10, choices=KINDS)
+    params = models.JSONField("参数", default=dict, blank=True)
+    reason = models.TextField("理由")
+    requested_by = models.ForeignKey(Person, models.SET_NULL, null=True, related_name="+")
+    requested_at = models.DateTimeField()
+    state = models.CharField(
+        "状态", max_length=10, choices=STATES, default="pending", db_index=True
+    )
+    decided_by = models.ForeignKey(Person, models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField("审批意见", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "延期/挂起申请"
+        ordering = ["-requested_at"]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_intake'),
+        ("cases", "0004_intake"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='callback_attempts',
-            field=models.PositiveIntegerField(default=0, verbose_name='回访拨打次数'),
+            model_name="case",
+            name="callback_attempts",
+            field=models.PositiveIntegerField(default=0, verbose_name="回访拨打次数"),
         ),
         migrations.AddField(
-            model_name='case',
-            name='solved',
-            field=models.BooleanField(blank=True, null=True, verbose_name='回访称已解决'),
+            model_name="case",
+            name="solved",
+            field=models.BooleanField(blank=True, null=True, verbose_name="回访称已解决"),
         ),
     ]
