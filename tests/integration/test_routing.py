@@ -79,3 +79,17 @@ def test_a_bad_rules_file_names_its_line(world):
     with pytest.raises(InvalidInput, match="时间"):
         load_rules_csv("position,name,lead,start,end\n1,x,cg,25:00,06:00\n")
     assert not RoutingRule.objects.filter(name="好规则").exists()  # all or nothing
+
+
+def test_the_rule_tester_page(client, world):
+    assert client.get("/routing/").status_code == 302  # log in first
+    client.force_login(world.people["dispatcher"])
+    page = client.get("/routing/", {"category": "0208", "text": "夜里噪音扰民",
+                                    "at": "2026-11-30T23:10"}).content.decode()  # fmt: skip
+    assert "命中：<b>夜间噪音扰民由公安先行处置</b>" in page and "23:10" in page
+    bad = client.get("/routing/", {"category": "0208", "at": "昨晚"}).content.decode()
+    assert "时间" in bad and "无效" in bad
+    hidden = new_case(world, grid=4, category_code="0501")
+    client.force_login(world.people["street_a"])
+    other_street = client.get("/routing/", {"case": hidden.number}).content.decode()
+    assert "不存在" in other_street  # the gate: another street's case is not found
