@@ -134,3 +134,5 @@ LIANQIN_CHANNEL_MAPPINGS = conf.optional_path("LIANQIN_CHANNEL_MAPPINGS")
 LIANQIN_REPLY_URLS = conf.env_pairs("LIANQIN_REPLY_URLS")
 # Webhook deliveries that arrive together are committed together (intake/batcher.py).
 LIANQIN_GROUP_COMMIT = conf.env_flag("LIANQIN_GROUP_COMMIT", default=True)
+# Text messages to reporters (closure, reopening) go to this gateway as JSON {phone, text}.
+LIANQIN_SMS_URL = os.environ.get("LIANQIN_SMS_URL", "").strip()

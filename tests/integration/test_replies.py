@@ -129,3 +129,25 @@ def test_replies_are_visible_per_case_and_can_be_polled(client, world, settings)
     assert [r["type"] for r in after] == ["办结反馈"]
     other = issue_channel_key("alarm_110")[1]
     assert client.get("/api/intake/hotline_12345/replies", HTTP_X_API_KEY=other).status_code == 403
+
+
+def test_the_reporter_gets_a_text_at_closure_and_the_number_stays_out_of_the_outbox(
+    world, settings
+):
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    Receiver.received, Receiver.fail_next = [], 0
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.LIANQIN_REPLY_URLS = {}
+    settings.LIANQIN_SMS_URL = f"http://127.0.0.1:{server.server_port}/sms"
+    try:
+        number = hotline_case(world)
+        close_on_site(world, number)
+        deliver_all()
+        deliver_all()
+    finally:
+        server.shutdown()
+    texts = [body for _, body in Receiver.received]
+    assert len(texts) == 1 and texts[0]["phone"] == "13700001234"
+    assert number in texts[0]["text"] and "已办结" in texts[0]["text"]
+    sms = OutboxMessage.objects.get(topic="reporter.sms")
+    assert "13700001234" not in json.dumps(sms.payload) and sms.delivered_at is not None

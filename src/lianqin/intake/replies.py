@@ -44,9 +44,24 @@ REPLY_ON: dict[str, dict[str, str]] = {
 TIMEOUT_S = 10
 
 
+#: what the reporter is told by text message, per action (needs ``LIANQIN_SMS_URL``)
+SMS_ON = {
+    "verify": "您反映的问题（案件号 {number}）已办结，我们将进行回访，感谢您的监督。",
+    "reopen": "您反映的问题（案件号 {number}）已重新办理，我们会尽快处理。",
+}
+
+
 def connect() -> None:
-    subscribe("case.", derive)
+    subscribe("case.", on_case_event)
     subscribe("reply.", send)
+    subscribe("reporter.", send_sms)
+
+
+def on_case_event(message: OutboxMessage) -> None:
+    """One subscriber per topic prefix (``jobs/outbox.py``): both derivations, each
+    idempotent, so a retry after a failure of either creates nothing twice."""
+    derive(message)
+    derive_sms(message)
 
 
 def derive(message: OutboxMessage) -> None:
@@ -132,3 +147,49 @@ def send(message: OutboxMessage) -> None:
 def reply_urls() -> dict[str, str]:
     found: dict[str, Any] = getattr(settings, "LIANQIN_REPLY_URLS", {}) or {}
     return {str(k): str(v) for k, v in found.items()}
+
+
+def derive_sms(message: OutboxMessage) -> None:
+    """A text message to each reporter of the case who left a phone number, once per
+    case event. The message carries the report's id, never the number: the number is
+    looked up when it is sent."""
+    action = str(message.payload.get("action", ""))
+    template = SMS_ON.get(action)
+    if template is None or message.case_id is None or not getattr(settings, "LIANQIN_SMS_URL", ""):
+        return
+    number = str(message.payload.get("number", ""))
+    rows = [
+        OutboxMessage(
+            topic="reporter.sms",
+            case_id=message.case_id,
+            payload={"report": report_id, "number": number, "text": template.format(number=number)},
+            created_at=message.created_at,
+            available_at=message.created_at,
+            key=f"sms:{report_id}:{message.case_id}.{message.payload.get('version')}",
+        )
+        for report_id in Report.objects.filter(case_id=message.case_id)
+        .exclude(reporter=None)
+        .exclude(reporter__phone="")
+        .values_list("id", flat=True)
+    ]
+    OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def send_sms(message: OutboxMessage) -> None:
+    """POST ``{phone, text}`` to the SMS gateway with the message key as Idempotency-Key."""
+    url = str(getattr(settings, "LIANQIN_SMS_URL", ""))
+    report = (
+        Report.objects.select_related("reporter").filter(pk=message.payload.get("report")).first()
+    )
+    if not url or report is None or report.reporter is None or not report.reporter.phone:
+        return
+    data = json.dumps({"phone": report.reporter.phone, "text": message.payload.get("text", "")},
+                      ensure_ascii=False).encode()  # fmt: skip
+    request = urllib.request.Request(  # noqa: S310 - the operator configures the gateway
+        url, data=data, method="POST",
+        headers={"Content-Type": "application/json; charset=utf-8",
+                 "Idempotency-Key": message.key or str(message.pk)},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:  # noqa: S310
+        if response.status >= 300:
+            raise RuntimeError(f"SMS gateway answered {response.status}")
