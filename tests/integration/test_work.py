@@ -108,3 +108,20 @@ def test_a_sample_inspection_from_draw_to_finding(client, world):
     assert (
         client.post("/api/v1/inspections", body, content_type="application/json").status_code == 403
     )
+
+
+def test_the_dispatchers_category_choice_is_kept_with_the_suggestion(client, world):
+    case = new_case(world, title="小区垃圾桶满溢", description="垃圾桶满溢三天没人清运")
+    client.force_login(world.people["community_a1"])
+    res = client.post(f"/api/v1/cases/{case.number}/category", {"category": "010102"},
+                      content_type="application/json")  # fmt: skip
+    assert res.status_code == 200, res.content
+    event = CaseEvent.objects.get(case=case, action="categorize")
+    assert event.data["to"] == "010102" and event.data["source"] == "dispatcher"
+    bad = client.post(f"/api/v1/cases/{case.number}/category", {"category": "99"},
+                      content_type="application/json")  # fmt: skip
+    assert bad.status_code == 400 and bad.json()["field"] == "category"
+    client.force_login(world.people["street_b"])
+    hidden = client.post(f"/api/v1/cases/{case.number}/category", {"category": "0101"},
+                         content_type="application/json")  # fmt: skip
+    assert hidden.status_code == 404

@@ -14,6 +14,7 @@ from lianqin.api.schemas import Error
 from lianqin.api.serialize import case_out
 from lianqin.cases.access import scope_cases
 from lianqin.cases.actions import approvals
+from lianqin.cases.actions.categorize import set_category
 from lianqin.cases.models import ApprovalRequest
 from lianqin.cases.tasks import my_tasks, my_work_orders
 from lianqin.errors import NotFound
@@ -160,3 +161,13 @@ def decide(request: HttpRequest, request_id: int, decision: str, body: DecisionI
     done = approvals.decide(request_actor(request), request_id, approve=decision == "approve",
                             note=body.note)  # fmt: skip
     return _approval(done)
+
+
+class CategoryIn(Schema):
+    category: str = Field(..., description="派单目录编码；值班员的选择会成为分类模型的训练数据")
+
+
+@router.post("/cases/{number}/category", response={200: dict, **ERRORS}, summary="设定案件类别")
+def categorize(request: HttpRequest, number: str, body: CategoryIn):
+    case = set_category(request_actor(request), number, body.category)
+    return case_out(case)
