@@ -72,3 +72,26 @@ def test_an_approved_suspension_pauses_the_case(world):
     made = approvals.request_approval(world.actor("cg_handler"), case.number, "suspend", "暴雨停工")
     approvals.decide(world.actor("duty_leader"), made.pk, approve=True)
     assert Case.objects.get(pk=case.pk).status == "suspended"
+
+
+def test_a_boilerplate_reply_is_flagged_for_the_verifier(world):
+    case = new_case(
+        world, title="文德路12号门口占道经营", description="文德路12号门口有人占道经营卖水果"
+    )
+    actions.perform(world.actor("community_a1"), case.number, "accept")
+    actions.perform(world.actor("street_a"), case.number, "dispatch", lead="cg")
+    actions.perform(world.actor("cg_handler"), case.number, "acknowledge")
+    case = actions.perform(world.actor("cg_handler"), case.number, "resolve", note="留言已收悉。")
+    check = case.events.get(action="resolve").data["reply_check"]
+    assert check["ok"] is False and check["findings"]
+    assert all(f["message"] for f in check["findings"])
+    good = new_case(
+        world, title="文德路12号门口占道经营", description="文德路12号门口有人占道经营卖水果"
+    )
+    actions.perform(world.actor("community_a1"), good.number, "accept")
+    actions.perform(world.actor("street_a"), good.number, "dispatch", lead="cg")
+    actions.perform(world.actor("cg_handler"), good.number, "acknowledge")
+    reply = ("经核实，文德路12号门口确有流动摊贩占道经营卖水果。城管中队已于当日到场劝离，"
+             "责令其进入市场经营，并安排队员每日巡查，现已恢复通行。如有疑问请致电58001234。")  # fmt: skip
+    good = actions.perform(world.actor("cg_handler"), good.number, "resolve", note=reply)
+    assert good.events.get(action="resolve").data["reply_check"]["ok"] is True

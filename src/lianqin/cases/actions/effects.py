@@ -8,7 +8,7 @@ or move reports, and returns the data to keep in the history line.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from lianqin.cases import deadlines
@@ -30,6 +30,7 @@ from lianqin.choices import (
 from lianqin.errors import Forbidden, InvalidInput, InvalidTransition
 from lianqin.org.models import Center, District, Grid, Unit
 from lianqin.org.routing import rules as routing_rules
+from lianqin.triage.reply_check import check_reply
 from lianqin.triage.routing import Facts, route
 
 Params = dict[str, Any]
@@ -220,11 +221,13 @@ def _return(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> di
 def _resolve(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
     data: dict[str, Any] = {"evidence": list(p.get("evidence") or [])}
     if case.mode == Mode.DISPATCHED:
-        _move(_lead_order(case, actor), "reply", now, replied_at=now, reply=note)
+        lead = _lead_order(case, actor)
+        _move(lead, "reply", now, replied_at=now, reply=note)
         data["assist_replies"] = [
             {"unit": o.unit.code, "state": o.state, "reply": o.reply}
             for o in case.work_orders.filter(role=WorkOrderRole.ASSIST).select_related("unit")
         ]
+        data["reply_check"] = _check_reply(case, lead, note, now)
     case.resolved_at = now
     case.verify_due = deadlines.due(case, Stage.VERIFY, now)
     return data
@@ -240,6 +243,26 @@ def _not_the_handler(case: Case, actor: Actor) -> None:
     )
     if handler is not None and handler == actor.person_id:
         raise Forbidden("核查须由处置人以外的人员进行", hint="请其他网格员、监督员或值班员核查")
+
+
+def _check_reply(case: Case, lead: WorkOrder, reply: str, now: datetime) -> dict[str, Any]:
+    """Before closure, the lead unit's reply is checked for the verifier: does it address
+    the case, say what was done and what came of it, or is it boilerplate / a template of
+    the unit's recent replies (``triage/reply_check.py``)? The verifier decides."""
+    recent = list(
+        WorkOrder.objects.filter(
+            unit_id=lead.unit_id, role=WorkOrderRole.LEAD, replied_at__gte=now - timedelta(days=90)
+        )
+        .exclude(case=case)
+        .exclude(case__merged_into=case)
+        .exclude(reply="")
+        .order_by("-replied_at")
+        .values_list("reply", flat=True)[:200]
+    )
+    result = check_reply(f"{case.title}\n{case.address}\n{case.description}", reply,
+                         asked_at=case.created_at, replied_at=now, similar_replies=recent)  # fmt: skip
+    return {"ok": result.ok, "score": round(result.score, 3), "parts": result.parts,
+            "findings": [{"code": f.code, "message": f.message} for f in result.findings]}  # fmt: skip
 
 
 def _verify(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
