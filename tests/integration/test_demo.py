@@ -7,11 +7,12 @@ import io
 from django.db.models import Count
 from rich.console import Console
 
-from lianqin.cases.models import Case, Report
+from lianqin.cases.models import ApprovalRequest, Case, Report
 from lianqin.cases.workflow import State
 from lianqin.choices import Role
 from lianqin.demo.builder import build_demo, demo_exists
 from lianqin.geo.models import Place, RoadSegment
+from lianqin.evaluation.models import InspectionItem
 from lianqin.intake.models import QuarantinedPayload
 from lianqin.org.models import Center, Community, Grid, Person, Street, Unit
 
@@ -55,3 +56,6 @@ def test_demo_district_has_the_pilot_shape(db):
         "hotline_12345", "alarm_110", "patrol"}  # fmt: skip
     assert Report.objects.filter(state="awaiting", channel="video").count() == 2
     assert QuarantinedPayload.objects.filter(state="open").count() == 3
+    # every path of the loop has something to open: a sample inspection, an approval
+    assert InspectionItem.objects.filter(inspector__role="inspector").count() >= 5
+    assert ApprovalRequest.objects.filter(state="pending").count() == 1

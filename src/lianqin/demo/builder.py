@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from lianqin.cases.models import (
+    ApprovalRequest,
     Case,
     CaseCounter,
     CaseEvent,
@@ -29,6 +30,7 @@ from lianqin.cases.models import (
 from lianqin.demo import intake as demo_intake
 from lianqin.demo.history import History, showcase
 from lianqin.demo.people import LOGINS, create_people
+from lianqin.evaluation.models import Inspection, InspectionItem
 from lianqin.geo import service
 from lianqin.geo.demo_gazetteer import build_demo_gazetteer
 from lianqin.geo.gazetteer_store import load_gazetteer
@@ -60,6 +62,9 @@ def wipe() -> None:
         OutboxMessage,
         QuarantinedPayload,
         MergeCandidate,
+        InspectionItem,
+        Inspection,
+        ApprovalRequest,
         CaseEvent,
         WorkOrder,
         Report,
@@ -135,6 +140,8 @@ INTAKE_LABELS = {
     "awaiting": "待确认",
     "quarantined": "隔离",
     "replay": "重放",
+    "inspection_items": "抽查案件",
+    "approvals": "待批延期",
 }
 
 
@@ -174,6 +181,7 @@ def build_demo(
             progress.advance(task)
         showcase(history)
         intake_counts = demo_intake.run(rng, now)
+        intake_counts.update(demo_intake.loop_examples(now))
         timings["history"] = time.perf_counter() - mark
         mark = time.perf_counter()
         OutboxMessage.objects.update(delivered_at=now)

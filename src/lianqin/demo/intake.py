@@ -93,3 +93,37 @@ def _json(body: dict[str, object]) -> str:
 
 def _t(at: datetime) -> str:
     return timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def loop_examples(now: datetime) -> dict[str, int]:
+    """A sample inspection of last week's closed cases and an extension request waiting
+    for the duty leader, so that every path of the loop has something to open."""
+    from lianqin.cases.access import actor_for
+    from lianqin.cases.actions.approvals import request_approval
+    from lianqin.cases.models import Case
+    from lianqin.errors import LianqinError
+    from lianqin.evaluation.inspections import draw_inspection
+    from lianqin.evaluation.sampling import Plan
+    from lianqin.org.models import Person
+
+    done: dict[str, int] = {}
+    leader = Person.objects.filter(username="duty_leader").first()
+    if leader is not None:
+        today = timezone.localdate(now)
+        made = draw_inspection(actor_for(leader), start=today - timedelta(days=7), end=today,
+                               plan=Plan(strata=("unit", "street"), per_stratum=1, seed=2026),
+                               name="示范：近一周结案抽查", now=now)  # fmt: skip
+        done["inspection_items"] = made.items.count()
+    handler = Person.objects.filter(username="unit_handler").select_related("unit").first()
+    if handler is not None:
+        case = (Case.objects.filter(status__in=["dispatched", "in_progress"],
+                                    work_orders__unit=handler.unit, work_orders__role="lead")
+                .order_by("created_at").first())  # fmt: skip
+        if case is not None:
+            try:
+                request_approval(actor_for(handler), case.number, "extend",
+                                 "需协调供电部门停电后施工", by="3wd", now=now)  # fmt: skip
+                done["approvals"] = 1
+            except LianqinError:
+                pass
+    return done
