@@ -124,6 +124,13 @@ def main() -> None:
     rows.append(("**point → grid at scale** (`benchmarks/bench_gridindex.py`)", "", ""))
     rows += run_gridindex(points=1_000_000, grids=100_000)
 
+    from eval_reply_check import run as run_reply_check
+
+    rows.append(
+        ("**reply check on the 2,816 real replies** (`benchmarks/eval_reply_check.py`)", "", "")
+    )
+    rows += run_reply_check()
+
     from bench_intake import run as run_intake
 
     rows.append(("**intake end to end** (`benchmarks/bench_intake.py`)", "", ""))
