@@ -11,8 +11,8 @@ from lianqin.cases.models import ApprovalRequest, Case, Report
 from lianqin.cases.workflow import State
 from lianqin.choices import Role
 from lianqin.demo.builder import build_demo, demo_exists
-from lianqin.geo.models import Place, RoadSegment
 from lianqin.evaluation.models import InspectionItem
+from lianqin.geo.models import Place, RoadSegment
 from lianqin.intake.models import QuarantinedPayload
 from lianqin.org.models import Center, Community, Grid, Person, Street, Unit
 
