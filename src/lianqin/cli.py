@@ -281,6 +281,7 @@ def status(
     render(data, console)
 
 
+from lianqin.cli_classify import register as _register_classify  # noqa: E402
 from lianqin.cli_geo import register as _register_geo  # noqa: E402
 from lianqin.cli_intake import register as _register_intake  # noqa: E402
 
@@ -292,6 +293,7 @@ def _setup_quietly() -> None:
 
 _register_geo(app, setup=_setup_quietly, fail=fail, console=console)
 _register_intake(app, setup=_setup_quietly, fail=fail, console=console)
+_register_classify(app, setup=_setup_quietly, fail=fail, console=console)
 
 
 def main() -> None:

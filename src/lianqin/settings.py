@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "lianqin.jobs",
     "lianqin.intake",
     "lianqin.evaluation",
+    "lianqin.triage",
     "lianqin.console",
 ]
 
@@ -136,3 +137,8 @@ LIANQIN_REPLY_URLS = conf.env_pairs("LIANQIN_REPLY_URLS")
 LIANQIN_GROUP_COMMIT = conf.env_flag("LIANQIN_GROUP_COMMIT", default=True)
 # Text messages to reporters (closure, reopening) go to this gateway as JSON {phone, text}.
 LIANQIN_SMS_URL = os.environ.get("LIANQIN_SMS_URL", "").strip()
+# The classifier: retrain every N days from decided cases (0 = never); set the category
+# automatically above this confidence (default: the model's own threshold for 97 % precision).
+LIANQIN_RETRAIN_DAYS = float(os.environ.get("LIANQIN_RETRAIN_DAYS", "7"))
+_auto = os.environ.get("LIANQIN_AUTO_CATEGORY_CONFIDENCE", "").strip()
+LIANQIN_AUTO_CATEGORY_CONFIDENCE = float(_auto) if _auto else None

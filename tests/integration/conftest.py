@@ -29,11 +29,13 @@ def _fresh_caches():
     from lianqin.geo import service
     from lianqin.intake.service import forget_mappings
     from lianqin.org import routing
+    from lianqin.triage import classify_service
     from lianqin.triage import service as triage
 
     forget_keys()
     forget_mappings()
     routing.forget()
+    classify_service.forget()
     deadlines.forget()
     service.forget()
     triage.forget()

@@ -36,6 +36,7 @@ from lianqin.intake import service
 from lianqin.intake.contract import ParsedReport, Payload
 from lianqin.intake.service import Outcome
 from lianqin.org.models import Category
+from lianqin.triage import classify_service
 from lianqin.triage import service as triage
 from lianqin.triage.duplicates import DEFAULT, Config, Item, decide
 
@@ -143,7 +144,10 @@ class Filer:
             text = f"{report.title} {report.description}"
             item = BatchItem(report, where)
             if not report.category_code:
-                item.triage = {"category": triage.suggest_category(text)}
+                found, auto = classify_service.suggest(text)
+                item.triage = {"category": found}
+                if auto and auto in self.known_categories:
+                    report.category_code, item.triage["auto"] = auto, auto
             probe = Item(
                 key=f"new:{len(items)}",
                 text=text,

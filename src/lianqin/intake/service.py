@@ -40,6 +40,7 @@ from lianqin.intake.contract import ParsedReport, Payload
 from lianqin.intake.mapping import Mapping, load_mapping
 from lianqin.intake.models import QuarantinedPayload
 from lianqin.org.models import Category, District
+from lianqin.triage import classify_service
 from lianqin.triage import service as triage
 from lianqin.triage.duplicates import DEFAULT, Config, Item, decide
 
@@ -103,7 +104,7 @@ def receive(
     where = safe_location(report, outcome)
     check_category(report, outcome)
     text = f"{report.title} {report.description}"
-    triage_data = {"category": triage.suggest_category(text)} if not report.category_code else {}
+    triage_data = categorise(report, text)
     key = phone_key(report.reporter_phone, settings.SECRET_KEY)
     area = where.grid.code if where.grid is not None else _district_code()
     item = Item(
@@ -137,6 +138,23 @@ def receive(
         outcome.status = "replay"
     outcome.case_number = case.number
     return outcome
+
+
+def categorise(report: NewReport, text: str) -> dict[str, Any]:
+    """Suggest a category (the classifier, or the catalogue's keywords until one is
+    trained); above the model's threshold the category is set (``triage.auto``)."""
+    if report.category_code:
+        return {}
+    found, auto = classify_service.suggest(text)
+    return apply_suggestion(report, found, auto)
+
+
+def apply_suggestion(report: NewReport, found: list[dict[str, Any]], auto: str) -> dict[str, Any]:
+    data: dict[str, Any] = {"category": found}
+    if auto and Category.objects.filter(code=auto, active=True).exists():
+        report.category_code = auto
+        data["auto"] = auto
+    return data
 
 
 def to_new_report(parsed: ParsedReport, payload: Payload) -> NewReport:

@@ -13,9 +13,11 @@ import logging
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -115,6 +117,23 @@ def sweep_once(now: datetime | None = None, *, owner: str | None = None) -> Swee
     return result
 
 
+#: how often a loop asks whether the classifier is due for retraining
+RETRAIN_CHECK_SECONDS = 3600.0
+
+
+def _maybe_retrain() -> None:
+    """Retrain the classifier on schedule (``LIANQIN_RETRAIN_DAYS``); one loop wins."""
+    from lianqin.triage.classify_service import maybe_retrain
+
+    try:
+        model = maybe_retrain(timezone.now(), every_days=settings.LIANQIN_RETRAIN_DAYS)
+    except Exception:  # a failed training must not stop deadlines and deliveries
+        log.exception("classifier retraining failed")
+        return
+    if model is not None:
+        log.info("classifier retrained on %s cases", model.n_train)
+
+
 def beat(name: str, started: datetime, info: dict) -> None:
     Heartbeat.objects.update_or_create(
         name=name, defaults={"beat_at": timezone.now(), "started_at": started, "info": info}
@@ -126,8 +145,12 @@ def run_loop(stop: threading.Event, *, interval: float = 5.0, name: str | None =
     name = name or worker_name()
     started = timezone.now()
     totals = SweepResult()
+    retrain_checked = 0.0
     while not stop.is_set():
         try:
+            if time.monotonic() - retrain_checked > RETRAIN_CHECK_SECONDS:
+                retrain_checked = time.monotonic()
+                _maybe_retrain()
             result = sweep_once(owner=name)
             totals.warnings_changed += result.warnings_changed
             totals.delivered += result.delivered
