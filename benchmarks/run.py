@@ -124,6 +124,11 @@ def main() -> None:
     rows.append(("**point → grid at scale** (`benchmarks/bench_gridindex.py`)", "", ""))
     rows += run_gridindex(points=1_000_000, grids=100_000)
 
+    from bench_classifier import run as run_classifier
+
+    rows.append(("**classifier on the TipDM messages** (`benchmarks/bench_classifier.py`)", "", ""))
+    rows += run_classifier()
+
     from eval_reply_check import run as run_reply_check
 
     rows.append(

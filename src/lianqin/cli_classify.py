@@ -77,6 +77,26 @@ def register(
         _print_training(summary, console)
 
     @app.command()
+    def retrain(
+        level: Annotated[int, typer.Option(help="类别层级（编码位数：2、4 或 6）")] = 4,
+    ) -> None:
+        """用本区已结案件和值班员设定的类别训练分类模型并启用（后台循环按 LIANQIN_RETRAIN_DAYS 定期自动重训）。"""
+        setup()
+        from lianqin.errors import LianqinError
+        from lianqin.triage.classify_service import train_from_db
+
+        try:
+            row = train_from_db(level=level, note="lianqin retrain")
+        except LianqinError as exc:
+            fail(exc.message, exc.hint)
+            return
+        scores = row.scores.get("scores", {})
+        console.print(
+            f"[green]已启用新模型[/green] {row.path}：{row.n_train} 件、{len(row.labels)} 类，"
+            f"交叉验证 macro-F1 {scores.get('macro_f1', 0):.3f}，自动分类阈值 {row.threshold:.3f}"
+        )
+
+    @app.command()
     def classify(
         model: Annotated[Path, typer.Option("--model", help="lianqin train 生成的模型文件")],
         csv_file: CsvOpt,
