@@ -22,6 +22,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import close_old_connections
 
 from lianqin.api.intake import MAX_BODY, STATUS, admit, channel_key
 from lianqin.errors import LianqinError, Unauthenticated
@@ -60,7 +61,7 @@ class IntakeLane:
     async def _handle(self, channel: str, scope: Scope, receive: Receive) -> tuple[int, Any]:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         body = await _read(receive)
-        key = await sync_to_async(channel_key, thread_sensitive=False)(headers.get("x-api-key"))
+        key = await sync_to_async(_key, thread_sensitive=False)(headers.get("x-api-key"))
         if key is None:
             raise Unauthenticated(
                 "未登录或 API 密钥无效",
@@ -74,6 +75,15 @@ class IntakeLane:
         future = batcher.writer().submit(key.person_id, payload)
         outcome = await asyncio.wrap_future(future)
         return STATUS[outcome.status], outcome.as_dict()
+
+
+def _key(raw: str | None) -> Any:
+    """The key check in a worker thread, which then gives its database connection back
+    (keys are cached, so the database is asked at most every 30 s per key)."""
+    try:
+        return channel_key(raw)
+    finally:
+        close_old_connections()
 
 
 async def _read(receive: Receive) -> bytes:
