@@ -30,7 +30,7 @@ from lianqin.triage.models import ClassifierModel
 
 CHECK_SECONDS = 60.0
 MIN_PER_CLASS = MIN_PER_LABEL
-_active: tuple[float, int | None, Classifier | None] = (0.0, None, None)
+_active: tuple[float, ClassifierModel | None, Classifier | None] = (0.0, None, None)
 
 
 def training_data(level: int = 4) -> tuple[list[str], list[str]]:
@@ -82,19 +82,19 @@ def train_from_db(
 
 
 def active_model() -> tuple[ClassifierModel | None, Classifier | None]:
-    """The active model of this district (re-checked every minute, loaded once)."""
+    """The active model of this district: its row re-read at most once a minute, its
+    file loaded only when another model became active."""
     global _active
-    checked, loaded_id, model = _active
-    if time.monotonic() - checked < CHECK_SECONDS and loaded_id is not None:
-        return ClassifierModel.objects.filter(pk=loaded_id).first(), model
-    row = ClassifierModel.objects.filter(active=True).order_by("-trained_at").first()
-    if row is None:
-        _active = (time.monotonic(), None, None)
-        return None, None
-    if row.pk != loaded_id:
-        model = Classifier.load(Path(row.path))
-    _active = (time.monotonic(), row.pk, model)
-    return row, model
+    checked, row, model = _active
+    if time.monotonic() - checked < CHECK_SECONDS:
+        return row, model
+    fresh = ClassifierModel.objects.filter(active=True).order_by("-trained_at").first()
+    if fresh is None:
+        model = None
+    elif row is None or fresh.pk != row.pk or model is None:
+        model = Classifier.load(Path(fresh.path))
+    _active = (time.monotonic(), fresh, model)
+    return fresh, model
 
 
 def forget() -> None:
