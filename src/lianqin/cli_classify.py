@@ -79,20 +79,23 @@ def register(
     @app.command()
     def retrain(
         level: Annotated[int, typer.Option(help="类别层级（编码位数：2、4 或 6）")] = 4,
+        force: Annotated[bool, typer.Option("--force", help="即使不如在用模型也启用")] = False,
     ) -> None:
-        """用本区已结案件和值班员设定的类别训练分类模型并启用（后台循环按 LIANQIN_RETRAIN_DAYS 定期自动重训）。"""
+        """用本区已结案件和值班员设定的类别训练分类模型；在在用模型之后到达的案件上不比它差才启用（后台循环按 LIANQIN_RETRAIN_DAYS 定期自动重训）。"""
         setup()
         from lianqin.errors import LianqinError
         from lianqin.triage.classify_service import train_from_db
 
         try:
-            row = train_from_db(level=level, note="lianqin retrain")
+            row = train_from_db(level=level, note="lianqin retrain", force=force)
         except LianqinError as exc:
             fail(exc.message, exc.hint)
             return
         scores = row.scores.get("scores", {})
+        verdict = "[green]已启用新模型[/green]" if row.active else "[yellow]新模型未启用[/yellow]"
+        console.print(row.scores.get("comparison", {}).get("reason", ""))
         console.print(
-            f"[green]已启用新模型[/green] {row.path}：{row.n_train} 件、{len(row.labels)} 类，"
+            f"{verdict} {row.path}：{row.n_train} 件、{len(row.labels)} 类，"
             f"交叉验证 macro-F1 {scores.get('macro_f1', 0):.3f}，自动分类阈值 {row.threshold:.3f}"
         )
 

@@ -42,3 +42,18 @@ def test_home_page_counts_only_my_jurisdiction(client, world, who, cases):
     assert ("网格员" in html) == bool(who)
     if who:
         assert res.context["counts"]["cases"] == cases
+
+
+def test_people_log_in_at_the_login_page_and_out_again(client, world):
+    page = client.get("/login/")
+    assert page.status_code == 200 and "登录" in page.content.decode()
+    wrong = client.post("/login/", {"username": "community_a1", "password": "nope"})
+    assert wrong.status_code == 200 and "用户名或密码不对" in wrong.content.decode()
+    assert client.get("/api/v1/me/tasks").status_code == 401
+    world.people["community_a1"].set_password("Right-passw0rd!")
+    world.people["community_a1"].save()
+    ok = client.post("/login/", {"username": "community_a1", "password": "Right-passw0rd!"})
+    assert ok.status_code == 302 and ok["Location"] == "/"
+    assert client.get("/api/v1/me/tasks").status_code == 200
+    assert client.post("/logout/").status_code == 302
+    assert client.get("/api/v1/me/tasks").status_code == 401

@@ -71,3 +71,63 @@ def test_retraining_waits_its_turn(world, decided):
     assert first is not None and ClassifierModel.objects.count() == 1
     assert classify_service.maybe_retrain(now, every_days=7) is None  # not due yet
     assert classify_service.maybe_retrain(now, every_days=0) is None  # switched off
+
+
+def test_a_bulk_import_is_classified_in_one_call_per_chunk(world, decided, settings, monkeypatch):
+    from lianqin.intake.bulk import BulkIntake
+
+    classify_service.train_from_db(level=4)
+    settings.LIANQIN_AUTO_CATEGORY_CONFIDENCE = 0.5
+    calls: list[int] = []
+    real = classify_service.suggest_many
+    monkeypatch.setattr(classify_service, "suggest_many",
+                        lambda texts: calls.append(len(texts)) or real(texts))  # fmt: skip
+    texts = ["楼下垃圾桶满溢没人清运", "校门口违章停车堵路", "垃圾站旁边垃圾堆积发臭"]
+    payloads = [
+        Payload("hotline_12345", json.dumps(
+            {"工单编号": f"BULK-{n}", "来电时间": "2026-11-28 09:00:00", "诉求内容": text,
+             "经度": world.grid_point(n)[0], "纬度": world.grid_point(n)[1]}, ensure_ascii=False))
+        for n, text in enumerate(texts)
+    ]  # fmt: skip
+    summary = BulkIntake(channel_actor("hotline_12345")).run(payloads)
+    assert summary.rows == 3 and calls == [3]
+    codes = [c.category.code for c in Case.objects.filter(reports__external_id__startswith="BULK-")
+             .order_by("reports__external_id")]  # fmt: skip
+    assert codes == ["0101", "0206", "0101"]
+
+
+def test_a_retrained_model_replaces_the_active_one_only_when_not_worse(world, decided, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lianqin.triage.classifier_metrics import Comparison
+
+    first = classify_service.train_from_db(level=4, now=timezone.now() - timedelta(days=1))
+    assert first.active and first.scores["comparison"]["reason"].startswith("没有在用模型")
+    second = classify_service.train_from_db(level=4)  # judged on the 42 cases since the first
+    compared = second.scores["comparison"]
+    assert compared["n"] == 42 and compared["new_macro_f1"] is not None
+    assert (
+        second.active
+        == compared["replace"]
+        == (compared["new_macro_f1"] >= compared["old_macro_f1"] - 0.01)
+    )
+    if not second.active:
+        classify_service.activate(second)
+    again = classify_service.train_from_db(level=4)  # nothing arrived since: no comparison
+    assert again.active and "无从比较" in again.scores["comparison"]["reason"]
+    second = again
+    worse = Comparison(40, 0.95, 0.80, False, "旧模型 0.950，新模型 0.800，保留旧模型")
+    monkeypatch.setattr(classify_service, "compare", lambda *a, **k: worse)
+    third = classify_service.train_from_db(level=4)
+    assert not third.active and ClassifierModel.objects.get(active=True).pk == second.pk
+    assert classify_service.active_model()[0].pk == second.pk
+    forced = classify_service.train_from_db(level=4, force=True)
+    assert forced.active and forced.scores["comparison"]["forced"] is True
+    classify_service.activate(first)  # an administrator goes back
+    assert list(ClassifierModel.objects.filter(active=True)) == [first]
+    first.path = "/nonexistent/model.joblib"
+    with pytest.raises(InvalidInput):
+        classify_service.activate(first)
+    assert ClassifierModel.objects.get(active=True).pk == first.pk

@@ -59,3 +59,9 @@ def test_demo_district_has_the_pilot_shape(db):
     # every path of the loop has something to open: a sample inspection, an approval
     assert InspectionItem.objects.filter(inspector__role="inspector").count() >= 5
     assert ApprovalRequest.objects.filter(state="pending").count() == 1
+    # the district's first classifier, trained on the history's closed cases, is active
+    from lianqin.triage.models import ClassifierModel
+
+    model = ClassifierModel.objects.get(active=True)
+    assert model.n_train > 50 and len(model.labels) >= 5
+    assert Case.objects.filter(triage__category__0__source="classifier").exists()

@@ -337,3 +337,29 @@ def test_tipdm_dev_figures_as_specified(tipdm):
     e = evaluate(dev_labels, [t[0] for t in clf.predict(dev_texts, k=1)], threshold=clf.threshold)
     assert e.macro_f1 >= 0.98
     assert e.coverage >= 0.95
+
+
+def test_a_retrained_model_is_compared_on_what_neither_model_learned():
+    from lianqin.triage.classifier_metrics import compare
+
+    gold = ["a"] * 20 + ["b"] * 20
+    few = compare(gold[:10], gold[:10], ["b"] * 10)
+    assert few.replace and few.old_macro_f1 is None  # too few to judge
+    worse = compare(gold, gold, ["a"] * 40)
+    assert not worse.replace and worse.old_macro_f1 == 1.0 and worse.new_macro_f1 < 0.5
+    close = compare(gold, gold, ["a"] * 20 + ["b"] * 19 + ["a"])
+    assert close.replace is False  # 0.975 < 1.0 - 0.01
+    assert compare(gold, gold, ["a"] * 20 + ["b"] * 19 + ["a"], tolerance=0.05).replace
+    better = compare(gold, ["a"] * 40, gold)
+    assert better.replace and "启用新模型" in better.reason
+    with pytest.raises(InvalidInput):
+        compare(gold, gold, gold[:-1])
+
+
+def test_training_keeps_each_texts_out_of_fold_label(model, tmp_path):
+    texts, labels = synthetic()
+    assert model.out_of_fold is not None and len(model.out_of_fold) == len(texts)
+    right = sum(g == p for g, p in zip(labels, model.out_of_fold, strict=True)) / len(labels)
+    assert right > 0.8  # out of fold, yet these topics are easy
+    model.save(tmp_path / "m.bin")
+    assert Classifier.load(tmp_path / "m.bin").out_of_fold is None  # not saved

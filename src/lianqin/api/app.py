@@ -49,7 +49,7 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     body = {
         "code": "unauthenticated",
         "message": "未登录或 API 密钥无效",
-        "hint": "人员先登录 /admin/login/；系统在请求头 X-API-Key 中提供密钥",
+        "hint": "人员先登录 /login/；系统在请求头 X-API-Key 中提供密钥",
     }
     return api.create_response(request, body, status=401)
 

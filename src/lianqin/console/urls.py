@@ -1,8 +1,17 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from lianqin.console import routing_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="console/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("routing/", routing_views.routing_tester, name="routing-tester"),
 ]

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import pickle
 import re
@@ -42,7 +41,6 @@ import time
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -51,10 +49,17 @@ import numpy as np
 import sklearn
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, RidgeClassifier
-from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedGroupKFold
 
 from lianqin.errors import InvalidInput
+from lianqin.triage.classifier_metrics import (
+    DEFAULT_TARGET,
+    NEVER,
+    Evaluation,
+    Prediction,
+    coverage_at_precision,
+    evaluate,
+)
 
 __all__ = [
     "DEFAULT_TARGET",
@@ -79,9 +84,6 @@ FOLDS = 5
 MIN_PER_LABEL = FOLDS
 MAX_FEATURES = 300_000
 RIDGE_ALPHA = 0.3
-DEFAULT_TARGET = 0.97
-#: A threshold no probability reaches: nothing is set automatically.
-NEVER = math.nextafter(1.0, 2.0)
 MODEL_NAME = "char 1-2 gram TF-IDF + ridge, logistic calibration on 5-fold out-of-fold scores"
 
 _DROP = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -91,12 +93,6 @@ def normalise(text: str) -> str:
     """The one normalisation, for training and prediction alike: NFKC (full-width to
     half-width), lower case, and only CJK characters, letters and digits kept. Idempotent."""
     return _DROP.sub("", unicodedata.normalize("NFKC", text).lower())
-
-
-@dataclass(frozen=True)
-class Prediction:
-    label: str
-    confidence: float  # calibrated probability
 
 
 class Classifier:
@@ -109,6 +105,10 @@ class Classifier:
         self._calibrator = calibrator
         self.labels = labels
         self.metadata = metadata
+        #: After :meth:`train`: per training text, in input order, the top-1 label of a
+        #: model that never saw it (out of fold) — what a held-out comparison needs.
+        #: Not saved: None for a loaded model.
+        self.out_of_fold: list[str] | None = None
 
     @property
     def threshold(self) -> float:
@@ -151,7 +151,9 @@ class Classifier:
             "per_class": figures.per_class,
             "train_seconds": round(time.perf_counter() - started, 3),
         }  # fmt: skip
-        return cls(vectorizer, model, calibrator, classes, metadata)
+        trained = cls(vectorizer, model, calibrator, classes, metadata)
+        trained.out_of_fold = [classes[i] for i in oof.argmax(1)]
+        return trained
 
     def predict(self, texts: Sequence[str], k: int = 3) -> list[list[Prediction]]:
         """Per text, the ``k`` most probable labels, best first (ties: label order)."""
@@ -333,84 +335,6 @@ def _read_model_file(path: Path) -> tuple[dict[str, Any], bytes]:
 
 def _minor(version: str) -> str:
     return ".".join(str(version).split(".")[:2])
-
-
-# --- evaluation: the same figures for the cross-validation above, the file commands, the
-# benchmark and the database side's held-out checks ---
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """Figures for top-1 predictions against the gold labels.
-
-    ``coverage`` is the largest share of the items, taken from the most confident down,
-    whose predictions reach ``target`` precision (``coverage_precision``), and
-    ``coverage_threshold`` the confidence where that share ends (:data:`NEVER` when no
-    share reaches it). ``auto_share``/``auto_precision`` are what a *given* threshold —
-    the model's, chosen on other data — actually achieved (None without one)."""
-
-    n: int
-    accuracy: float
-    macro_f1: float
-    per_class: dict[str, float]
-    target: float
-    coverage: float
-    coverage_threshold: float
-    coverage_precision: float
-    threshold: float | None = None
-    auto_share: float | None = None
-    auto_precision: float | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-def evaluate(gold: Sequence[str], predicted: Sequence[Prediction], *,
-             threshold: float | None = None, target: float = DEFAULT_TARGET) -> Evaluation:  # fmt: skip
-    """Macro-F1 (over the labels that occur in ``gold`` or ``predicted``), per-class F1,
-    accuracy and the coverage at ``target`` precision."""
-    if len(gold) != len(predicted) or not gold:
-        raise InvalidInput(f"标注 {len(gold)} 条，预测 {len(predicted)} 条：须一样多且不为空")
-    guess = [p.label for p in predicted]
-    labels = sorted(set(gold) | set(guess))
-    per_class = f1_score(gold, guess, labels=labels, average=None, zero_division=0.0)
-    conf = np.array([p.confidence for p in predicted], dtype=float)
-    correct = np.array([g == p for g, p in zip(gold, guess, strict=True)])
-    share, cut, precision = coverage_at_precision(conf, correct, target)
-    auto_share = auto_precision = None
-    if threshold is not None:
-        auto = conf >= threshold
-        auto_share = float(auto.mean())
-        auto_precision = float(correct[auto].mean()) if auto.any() else 1.0
-    return Evaluation(
-        n=len(gold), accuracy=float(correct.mean()), macro_f1=float(per_class.mean()),
-        per_class={lab: round(float(f), 4) for lab, f in zip(labels, per_class, strict=True)},
-        target=target, coverage=share, coverage_threshold=cut, coverage_precision=precision,
-        threshold=threshold, auto_share=auto_share, auto_precision=auto_precision,
-    )  # fmt: skip
-
-
-def coverage_at_precision(confidences: Sequence[float] | np.ndarray,
-                          correct: Sequence[bool] | np.ndarray,
-                          target: float = DEFAULT_TARGET) -> tuple[float, float, float]:  # fmt: skip
-    """``(share, threshold, precision)``: sorted by confidence, the largest share of
-    the items whose predictions are right at least ``target`` of the time, the lowest
-    confidence in it, and the precision reached. Items of equal confidence are all in
-    or all out, so "automatic when confidence >= threshold" selects exactly that share.
-    With no such share: ``(0.0, NEVER, 1.0)``."""
-    conf = np.asarray(confidences, dtype=float)
-    right = np.asarray(correct, dtype=bool)
-    if conf.size == 0:
-        return 0.0, NEVER, 1.0
-    order = np.argsort(-conf, kind="stable")
-    conf, right = conf[order], right[order]
-    precision = np.cumsum(right) / np.arange(1, conf.size + 1)
-    boundary = np.append(conf[:-1] > conf[1:], True)  # the last item of a run of ties
-    ok = np.flatnonzero(boundary & (precision >= target))
-    if ok.size == 0:
-        return 0.0, NEVER, 1.0
-    last = int(ok[-1])
-    return (last + 1) / conf.size, float(conf[last]), float(precision[last])
 
 
 def near_copies(train: Sequence[str], test: Sequence[str], *, min_share: float = 0.15,

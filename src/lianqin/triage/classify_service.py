@@ -26,6 +26,7 @@ from lianqin.errors import InvalidInput
 from lianqin.jobs.models import Heartbeat
 from lianqin.triage import service as keywords
 from lianqin.triage.classifier import MIN_PER_LABEL, Classifier, label_counts
+from lianqin.triage.classifier_metrics import Comparison, compare
 from lianqin.triage.models import ClassifierModel
 
 CHECK_SECONDS = 60.0
@@ -33,52 +34,77 @@ MIN_PER_CLASS = MIN_PER_LABEL
 _active: tuple[float, ClassifierModel | None, Classifier | None] = (0.0, None, None)
 
 
-def training_data(level: int = 4) -> tuple[list[str], list[str]]:
+def training_data(level: int = 4) -> tuple[list[str], list[str], list[datetime]]:
+    """Texts, labels (the code cut to ``level`` digits) and arrival times of the decided
+    cases."""
     decided = Q(status__in=[State.CLOSED, State.ARCHIVED]) | Q(events__action="categorize")
     rows = (
         Case.objects.filter(decided, category__isnull=False)
-        .values_list("title", "description", "category__code")
+        .values_list("title", "description", "category__code", "created_at")
         .distinct()
     )
-    texts, labels = [], []
-    for title, description, code in rows.iterator(chunk_size=5000):
+    texts, labels, arrived = [], [], []
+    for title, description, code, created_at in rows.iterator(chunk_size=5000):
         if len(code) >= level:
             texts.append(f"{title} {description}")
             labels.append(code[:level])
-    return texts, labels
+            arrived.append(created_at)
+    return texts, labels, arrived
 
 
 def train_from_db(
-    *, level: int = 4, now: datetime | None = None, note: str = ""
+    *, level: int = 4, now: datetime | None = None, note: str = "", force: bool = False
 ) -> ClassifierModel:
-    """Train on the district's decided cases, keep the file, make it the active model."""
+    """Train on the district's decided cases and keep the file; the new model becomes
+    the active one unless it does worse than the active model on the cases that arrived
+    after the active one was trained (:func:`classifier_metrics.compare`; ``force``
+    activates it anyway). The returned row says which (``active``, ``scores["comparison"]``)."""
     now = now or timezone.now()
-    texts, labels = training_data(level)
+    texts, labels, arrived = training_data(level)
     counts = label_counts(texts, labels)  # different texts per label: repeats count once
     keep = {k for k, n in counts.items() if n >= MIN_PER_CLASS}
-    pairs = [(t, lab) for t, lab in zip(texts, labels, strict=True) if lab in keep]
+    rows = [r for r in zip(texts, labels, arrived, strict=True) if r[1] in keep]
     if len(keep) < 2:
         raise InvalidInput(
             f"可用于训练的已结案件不足：{len(keep)} 个类别各有 ≥{MIN_PER_CLASS} 件",
             hint="案件结案或值班员设定类别后再训练；在此之前按派单目录关键词提示类别",
         )
-    model = Classifier.train([t for t, _ in pairs], [lab for _, lab in pairs], trained_at=now)
+    model = Classifier.train([r[0] for r in rows], [r[1] for r in rows], trained_at=now)
+    comparison = _compare_with_active(model, rows, level)
     folder = conf.data_dir() / "models"
     folder.mkdir(exist_ok=True)
-    path = folder / f"classifier-{now:%Y%m%d-%H%M%S}.joblib"
+    path = folder / f"classifier-{now:%Y%m%d-%H%M%S-%f}.joblib"
     model.save(path)
     meta = dict(model.metadata)
+    activate = force or comparison.replace
+    scores = {k: v for k, v in meta.items() if k in ("scores", "per_class", "train_seconds")}
     with transaction.atomic():
-        ClassifierModel.objects.filter(active=True).update(active=False)
+        if activate:
+            ClassifierModel.objects.filter(active=True).update(active=False)
         row = ClassifierModel.objects.create(
             path=str(path), sha256=str(meta.get("sha256", "")), trained_at=now,
-            n_train=len(pairs), labels=list(model.labels), level=level,
+            n_train=len(rows), labels=list(model.labels), level=level,
             threshold=float(meta.get("threshold", 1.0)),
-            scores={k: v for k, v in meta.items() if k in ("scores", "per_class", "train_seconds")},
-            active=True, note=note,
+            scores=scores | {"comparison": comparison.as_dict() | {"forced": force}},
+            active=activate, note=note[:200],
         )  # fmt: skip
     forget()
     return row
+
+
+def _compare_with_active(
+    model: Classifier, rows: list[tuple[str, str, datetime]], level: int
+) -> Comparison:
+    """The new model against the active one on the cases the active one never saw."""
+    old_row, old = active_model_now()
+    if old_row is None or old is None or old_row.level != level:
+        reason = "没有在用模型" if old_row is None else "类别层级不同"
+        return Comparison(0, None, None, True, f"{reason}，启用新模型")
+    fresh = model.out_of_fold or []  # always set by Classifier.train
+    later = [i for i, r in enumerate(rows) if r[2] > old_row.trained_at]
+    gold = [rows[i][1] for i in later]
+    before = [top[0].label for top in old.predict([rows[i][0] for i in later], k=1)]
+    return compare(gold, before, [fresh[i] for i in later])
 
 
 def active_model() -> tuple[ClassifierModel | None, Classifier | None]:
@@ -95,6 +121,23 @@ def active_model() -> tuple[ClassifierModel | None, Classifier | None]:
         model = Classifier.load(Path(fresh.path))
     _active = (time.monotonic(), fresh, model)
     return fresh, model
+
+
+def activate(row: ClassifierModel) -> None:
+    """Make ``row`` the active model (an administrator going back to an earlier one).
+    Its file is loaded first: a model whose file is gone or damaged is refused here,
+    not at the next report."""
+    Classifier.load(Path(row.path))
+    with transaction.atomic():
+        ClassifierModel.objects.filter(active=True).exclude(pk=row.pk).update(active=False)
+        ClassifierModel.objects.filter(pk=row.pk).update(active=True)
+    forget()
+
+
+def active_model_now() -> tuple[ClassifierModel | None, Classifier | None]:
+    """The active model read afresh (not the per-process copy)."""
+    forget()
+    return active_model()
 
 
 def forget() -> None:
