@@ -5,9 +5,17 @@ BIN = $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/lianqin
 TEST_ENV = LIANQIN_DATA_DIR=$(CURDIR)/.test-data LIANQIN_SECRET_KEY=test-only-not-secret
 
-.PHONY: install demo serve test test-sqlite test-postgres lint bench clean
+ASSETS = src/lianqin/console/static/vendor/VERSIONS.json
 
-install: $(BIN)/.installed
+.PHONY: install assets demo serve test test-sqlite test-postgres lint bench clean
+
+install: $(BIN)/.installed $(ASSETS)
+
+assets: $(ASSETS)  ## htmx, Leaflet, ECharts from the npm registry (package-lock.json), into the package
+
+$(ASSETS): package-lock.json $(BIN)/.installed
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	$(BIN)/python -m lianqin.console.vendor
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,4 +45,4 @@ bench: install  ## benchmarks/README.md: results go to benchmarks/results.md
 	$(TEST_ENV) $(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) .test-data
+	rm -rf $(VENV) .test-data node_modules src/lianqin/console/static/vendor

@@ -31,6 +31,10 @@ INSTALLED_APPS = [
     "lianqin.evaluation",
     "lianqin.triage",
     "lianqin.console",
+    "lianqin.public",
+    "lianqin.field",
+    "lianqin.duty",
+    "lianqin.dashboard",
 ]
 
 MIDDLEWARE = [
@@ -57,6 +61,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "lianqin.console.navigation.navigation",
             ]
         },
     }

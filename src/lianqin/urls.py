@@ -14,5 +14,9 @@ urlpatterns = [
     path("api/", api.urls),
     path("open311/v2/", include("lianqin.api.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("public/", include("lianqin.public.urls")),
+    path("field/", include("lianqin.field.urls")),
+    path("duty/", include("lianqin.duty.urls")),
+    path("dashboard/", include("lianqin.dashboard.urls")),
     path("", include("lianqin.console.urls")),
 ]

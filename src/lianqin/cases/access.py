@@ -101,9 +101,17 @@ def access_case(actor: Actor, number: str, *, for_update: bool = False) -> Case:
 def can_see(actor: Actor, case: Case) -> bool:
     if actor.is_unit:
         return case.work_orders.filter(unit_id=actor.unit).exists()
+    return sees(actor, case.area_code, frozenset())
+
+
+def sees(actor: Actor, area_code: str, unit_ids: frozenset[int]) -> bool:
+    """The gate's rule on facts already at hand (a case's area and the units that have a
+    work order on it): what :func:`scope_cases` selects, for a stream of events."""
+    if actor.is_unit:
+        return actor.unit in unit_ids
     if actor.role == Role.GRID_WORKER:
-        return case.area_code in actor.grid_codes
-    return case.area_code.startswith(actor.scope_code)
+        return area_code in actor.grid_codes
+    return area_code.startswith(actor.scope_code)
 
 
 def check_may_act(actor: Actor, case: Case) -> None:

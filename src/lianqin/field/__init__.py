@@ -1,0 +1,2 @@
+"""The grid worker's phone page: my grids, my tasks, patrol check-ins, reports and on-site
+work, usable offline."""
