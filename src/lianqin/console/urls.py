@@ -1,7 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.generic import RedirectView
 
-from lianqin.console import media_views, routing_views, stream_views, views
+from lianqin.console import (
+    case_actions,
+    case_views,
+    map_views,
+    media_views,
+    queue_views,
+    routing_views,
+    stream_views,
+    unit_views,
+    views,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,7 +24,33 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("favicon.ico", RedirectView.as_view(url="/static/console/favicon.svg", permanent=True)),
     path("events/", stream_views.events, name="events"),
+    path("console/", queue_views.queue, name="queue"),
+    path("console/rows/", queue_views.queue_rows, name="queue-rows"),
+    path("console/map/", map_views.map_page, name="map"),
+    path("console/map/grids.geojson", map_views.grids_geojson, name="map-grids"),
+    path("console/map/cases.json", map_views.cases_json, name="map-cases"),
+    path("console/cases/<str:number>/", case_views.case_page, name="case"),
+    path("console/cases/<str:number>/act/<str:action>", case_actions.act, name="case-act"),
+    path("console/cases/<str:number>/category", case_actions.categorize, name="case-category"),
+    path("console/cases/<str:number>/ask", case_actions.ask, name="case-ask"),
+    path(
+        "console/cases/<str:number>/approvals/<int:request_id>/<str:decision>",
+        case_actions.approval,
+        name="case-approval",
+    ),
+    path(
+        "console/cases/<str:number>/work-orders/<int:order_id>/<str:event>",
+        case_actions.work_order,
+        name="case-work-order",
+    ),
+    path(
+        "console/cases/<str:number>/not-duplicate/<str:other>",
+        case_actions.not_duplicate,
+        name="case-not-duplicate",
+    ),
+    path("unit/", unit_views.unit_page, name="unit"),
     path("media/photos/<path:name>", media_views.photo, name="photo"),
     path("routing/", routing_views.routing_tester, name="routing-tester"),
 ]

@@ -1,0 +1,96 @@
+"""Labels for codes in templates, in the page's language: ``{{ case.status|state }}``,
+``{{ case.warning|warning }}``, ``{{ case.channel|channel }}``, ``{{ e.action|action }}``,
+``{{ case.level|level }}``, ``{{ case.status|state_color }}``. One place turns codes into
+words, so a page never shows a raw code (and English comes with the language switch)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.translation import get_language
+
+from lianqin.cases.workflow import ACTION_LABELS, STATE_LABELS
+from lianqin.choices import (
+    CHANNEL_LABELS,
+    LEVEL_LABELS,
+    PRIORITY_LABELS,
+    SATISFACTION_LABELS,
+    STAGE_LABELS,
+    WARNING_LABELS,
+)
+
+register = template.Library()
+
+EVENT_LABELS = {
+    "create": ("立案", "Created"),
+    "warning": ("预警", "Warning"),
+    "categorize": ("定类", "Category set"),
+    "report_joined": ("并入报件", "Report joined"),
+    "report_confirmed": ("确认报件", "Report confirmed"),
+    "comment": ("补充说明", "Comment"),
+    "inspection": ("抽查", "Inspection"),
+    "work_order": ("工单", "Work order"),
+    "citizen_rating": ("群众评价", "Citizen rating"),
+}
+
+
+def _word(table: dict[Any, Any], code: str) -> str:
+    for key, label in table.items():
+        if key == code:
+            return label.en if (get_language() or "").startswith("en") else label.zh
+    return code
+
+
+@register.filter
+def state(code: str) -> str:
+    return _word(STATE_LABELS, code)
+
+
+@register.filter
+def state_color(code: str) -> str:
+    label = next((v for k, v in STATE_LABELS.items() if k == code), None)
+    return label.color if label is not None and label.color else "#607d8b"
+
+
+@register.filter
+def warning(code: str) -> str:
+    return _word(WARNING_LABELS, code)
+
+
+@register.filter
+def channel(code: str) -> str:
+    return _word(CHANNEL_LABELS, code)
+
+
+@register.filter
+def level(code: str) -> str:
+    return _word(LEVEL_LABELS, code)
+
+
+@register.filter
+def priority(code: str) -> str:
+    return _word(PRIORITY_LABELS, code)
+
+
+@register.filter
+def stage(code: str) -> str:
+    return _word(STAGE_LABELS, code)
+
+
+@register.filter
+def satisfaction(code: str) -> str:
+    return _word(SATISFACTION_LABELS, code) if code else ""
+
+
+@register.filter
+def action(code: str) -> str:
+    if code in EVENT_LABELS:
+        zh, en = EVENT_LABELS[code]
+        return en if (get_language() or "").startswith("en") else zh
+    return _word(ACTION_LABELS, code)
+
+
+@register.filter
+def get_item(mapping: dict[str, Any], key: str) -> Any:
+    return mapping.get(key, "")
