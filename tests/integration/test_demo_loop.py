@@ -63,7 +63,7 @@ def point(grid: Grid) -> tuple[float, float]:
 
 def hotline(client: Client, key: str, order: str, text: str, at: tuple[float, float]) -> str:
     body = {"工单编号": order, "来电时间": timezone.localtime().strftime("%Y-%m-%d %H:%M:%S"),
-            "诉求内容": text, "来电号码": "13812345678", "经度": at[0], "纬度": at[1]}  # fmt: skip
+            "诉求内容": text, "联系电话": "13812345678", "经度": at[0], "纬度": at[1]}  # fmt: skip
     res = client.post("/api/intake/hotline_12345", json.dumps(body, ensure_ascii=False),
                       content_type=JSON, HTTP_X_API_KEY=key)  # fmt: skip
     assert res.status_code == 201, res.content

@@ -7,20 +7,21 @@
     if (el && window.L) {
       var map = L.map(el, { attributionControl: false, zoomControl: true, maxZoom: 19 });
       var lon = parseFloat(el.dataset.lon), lat = parseFloat(el.dataset.lat);
-      var bounds = null;
+      var located = !isNaN(lat) && !isNaN(lon);
+      if (located) {
+        L.circleMarker([lat, lon], { radius: 7, color: "#d32f2f", fillOpacity: 0.8 }).addTo(map);
+        map.setView([lat, lon], 16);
+      }
       if (el.dataset.grid) {
         fetch("/console/map/grids.geojson?grid=" + encodeURIComponent(el.dataset.grid))
           .then(function (r) { return r.json(); })
           .then(function (geo) {
             var layer = L.geoJSON(geo, { style: { color: "#1565c0", weight: 2, fillOpacity: 0.08 } }).addTo(map);
-            if (!isNaN(lat)) map.fitBounds(layer.getBounds().extend([lat, lon]), { maxZoom: 17 });
-            else map.fitBounds(layer.getBounds());
+            var bounds = layer.getBounds();
+            if (located) bounds.extend(L.latLng(lat, lon));
+            if (bounds.isValid()) map.fitBounds(bounds, { padding: [12, 12] });
           });
-      }
-      if (!isNaN(lat) && !isNaN(lon)) {
-        L.circleMarker([lat, lon], { radius: 7, color: "#d32f2f", fillOpacity: 0.8 }).addTo(map);
-        map.setView([lat, lon], 16);
-      } else if (!el.dataset.grid) {
+      } else if (!located) {
         el.textContent = "待定位";
       }
     }
