@@ -60,7 +60,9 @@ def test_a_12345_case_arrives_live_and_goes_from_the_queue_to_the_unit(page_as, 
     unit.click('form[data-action="acknowledge"] button')
     unit.wait_for_selector(".case-head >> text=办理中")
     form = unit.locator('form[data-action="resolve"]')
-    form.locator("textarea").fill("经现场核实，小区门口堆积的垃圾已于今日全部清运，并安排保洁每日巡查。")
+    form.locator("textarea").fill(
+        "经现场核实，小区门口堆积的垃圾已于今日全部清运，并安排保洁每日巡查。"
+    )
     form.locator("button").click()
     unit.wait_for_selector(".case-head >> text=已办结待核查")
     shot(unit, "unit-case-replied")
@@ -70,6 +72,9 @@ def test_a_12345_case_arrives_live_and_goes_from_the_queue_to_the_unit(page_as, 
 
 def test_the_map_shows_every_grid_and_the_open_cases(page_as):
     page = page_as("dispatcher")
+    outside: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(page.url.split("/console")[0])
+            or r.url.startswith("data:") else outside.append(r.url))  # fmt: skip
     everything = page.request.get("/console/map/grids.geojson").json()["features"]
     page.goto("/console/map/")
     page.wait_for_selector("#big-map[data-grids][data-cases]")
@@ -77,6 +82,10 @@ def test_the_map_shows_every_grid_and_the_open_cases(page_as):
     assert page.locator(".leaflet-tile").count() == 0  # no tile layer: the grids are the map
     page.wait_for_timeout(500)
     shot(page, "console-map")
+    page.goto("/console/?view=open")
+    page.click("#rows tr[data-number] a >> nth=0")
+    page.wait_for_selector("#case-map path")
+    assert outside == []  # nothing from another server: no CDN, no tiles, no web fonts
 
 
 READ_STREAM = """async ([after, needle]) => {
