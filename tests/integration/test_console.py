@@ -193,3 +193,33 @@ def test_chinese_first_english_when_chosen(client, world):
     page = client.get("/console/?view=open")
     assert "Reported" in page.content.decode()
     translation.activate("zh-hans")
+
+
+def test_the_intake_desk_confirms_held_alarms_and_replays_the_quarantine(client, world):
+    import json
+
+    from lianqin.intake import service
+    from lianqin.intake.accounts import channel_actor
+    from lianqin.intake.contract import Payload
+    from lianqin.intake.models import QuarantinedPayload
+
+    bad = service.receive(channel_actor("hotline_12345"),
+                          Payload("hotline_12345", '{"工单编号": "Q-1"}'))  # fmt: skip
+    assert bad.status == "quarantined"
+    row = QuarantinedPayload.objects.get()
+    page = login(client, world, "dispatcher").get("/console/intake/").content.decode()
+    assert row.reason[:20] in page
+    shown = client.get(f"/console/intake/?show={row.pk}").content.decode()
+    assert "Q-1" in shown
+    lon, lat = world.grid_point(0)
+    fixed = json.dumps({"工单编号": "Q-1", "来电时间": "2026-11-28 09:00:00",
+                        "诉求内容": "路灯不亮", "经度": lon, "纬度": lat}, ensure_ascii=False)  # fmt: skip
+    res = client.post(f"/console/intake/quarantine/{row.pk}/replay", {"corrected": fixed})
+    assert res.status_code == 302
+    row.refresh_from_db()
+    assert row.state == "replayed" and row.case_number
+    again = client.post(f"/console/intake/quarantine/{row.pk}/replay", {"corrected": fixed})
+    assert again.status_code == 302 and Case.objects.filter(number=row.case_number).count() == 1
+    refused = login(client, world, "street_a").get("/console/intake/")
+    assert refused.status_code == 403
+    assert "/console/intake/" not in client.get("/console/").content.decode()

@@ -11,6 +11,7 @@ PAGES = [
     ("/console/", _("案件队列"), {"admin", "dispatcher", "duty_leader", "leader", "inspector",
                                   "callback_staff"}),
     ("/console/map/", _("地图"), {"admin", "dispatcher", "duty_leader", "leader"}),
+    ("/console/intake/", _("接入待处理"), {"admin", "dispatcher", "duty_leader"}),
     ("/duty/", _("值班"), {"admin", "dispatcher", "duty_leader"}),
     ("/unit/", _("本单位工单"), {"unit_handler", "unit_leader"}),
     ("/field/", _("网格员"), {"grid_worker"}),
@@ -20,7 +21,18 @@ PAGES = [
 ]  # fmt: skip
 
 
+#: pages for the district's command center only (the gate refuses the others anyway)
+DISTRICT_ONLY = {"/console/intake/"}
+
+
 def navigation(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     role = getattr(user, "role", None) if user is not None and user.is_authenticated else None
-    return {"nav_pages": [(url, label) for url, label, roles in PAGES if role in roles]}
+    district = role == "admin" or getattr(user, "scope_level", "") == "district"
+    return {
+        "nav_pages": [
+            (url, label)
+            for url, label, roles in PAGES
+            if role in roles and (url not in DISTRICT_ONLY or district)
+        ]
+    }

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from lianqin.console import (
     case_actions,
     case_views,
+    intake_views,
     map_views,
     media_views,
     queue_views,
@@ -51,6 +52,17 @@ urlpatterns = [
         name="case-not-duplicate",
     ),
     path("unit/", unit_views.unit_page, name="unit"),
+    path("console/intake/", intake_views.intake_desk, name="intake-desk"),
+    path(
+        "console/intake/held/<int:report_id>/<str:decision>",
+        intake_views.held_report,
+        name="intake-held",
+    ),
+    path(
+        "console/intake/quarantine/<int:qid>/<str:decision>",
+        intake_views.quarantined,
+        name="intake-quarantine",
+    ),
     path("media/photos/<path:name>", media_views.photo, name="photo"),
     path("routing/", routing_views.routing_tester, name="routing-tester"),
 ]
