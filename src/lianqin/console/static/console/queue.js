@@ -1,6 +1,6 @@
 /* The queue page: keyboard shortcuts and live refresh.
    j/k move the selection, Enter opens the selected case, / focuses the search,
-   1–5 switch views, m opens the map. A live event refreshes the rows (at most once a
+   1–5 switch views, m opens the map. A live event refreshes the rows (at once, then at most once a
    second) and flashes the row of the case it concerns. */
 (function () {
   "use strict";
@@ -41,12 +41,19 @@
     if (e.detail.action === "create") Lianqin.toast("新案件 " + e.detail.number + "：" + (e.detail.title || ""));
     if (e.detail.action === "warning" && e.detail.warning !== "normal") Lianqin.toast("预警 " + e.detail.number + "：" + e.detail.warning, "warn");
     if (e.detail.action === "escalate") Lianqin.toast("升级 " + e.detail.number + " → " + e.detail.level, "warn");
-    if (pending) return;
+    refresh();
+  });
+
+  /* at once on the first event, then at most once a second while events keep coming */
+  var again = false;
+  function refresh() {
+    if (pending) { again = true; return; }
+    htmx.trigger(document.getElementById("rows"), "refresh");
     pending = setTimeout(function () {
       pending = null;
-      htmx.trigger(document.getElementById("rows"), "refresh");
+      if (again) { again = false; refresh(); }
     }, 1000);
-  });
+  }
 
   document.body.addEventListener("htmx:afterSwap", function () {
     rows().forEach(function (r) {
@@ -56,9 +63,9 @@
     if (selected >= 0) select(selected);
   });
 
-  document.addEventListener("DOMContentLoaded", function () {
-    rows().forEach(function (r) {
-      r.addEventListener("click", function (e) { if (e.target.tagName !== "A") window.location = r.dataset.href; });
-    });
+  /* a click anywhere on a row opens the case (delegated: rows are replaced live) */
+  document.addEventListener("click", function (e) {
+    var row = e.target.closest ? e.target.closest("#rows tr[data-href]") : null;
+    if (row && e.target.tagName !== "A") window.location = row.dataset.href;
   });
 })();
