@@ -7,7 +7,9 @@ TEST_ENV = LIANQIN_DATA_DIR=$(CURDIR)/.test-data LIANQIN_SECRET_KEY=test-only-no
 
 ASSETS = src/lianqin/console/static/vendor/VERSIONS.json
 
-.PHONY: install assets demo serve test test-sqlite test-postgres lint bench clean
+MESSAGE_APPS = console public field duty dashboard
+
+.PHONY: install assets messages demo serve test test-sqlite test-postgres lint bench clean
 
 install: $(BIN)/.installed $(ASSETS)
 
@@ -22,6 +24,12 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
+
+messages: install  ## extract the interface's texts into each app's locale/en .po, compile the .mo (needs gettext)
+	for app in $(MESSAGE_APPS); do (mkdir -p src/lianqin/$$app/locale && cd src/lianqin/$$app && \
+	  LIANQIN_DATA_DIR=$(CURDIR)/.test-data LIANQIN_SECRET_KEY=x DJANGO_SETTINGS_MODULE=lianqin.settings \
+	  $(CURDIR)/$(BIN)/django-admin makemessages -l en --no-location && \
+	  msgfmt -o locale/en/LC_MESSAGES/django.mo locale/en/LC_MESSAGES/django.po); done
 
 demo: install  ## build the demo district (embedded SQLite) and serve it on http://127.0.0.1:8000/
 	$(BIN)/lianqin demo

@@ -191,7 +191,7 @@ def test_chinese_first_english_when_chosen(client, world):
     assert "待受理" in page.content.decode()  # the browser's language is not followed
     client.cookies["django_language"] = "en"
     page = client.get("/console/?view=open")
-    assert "Reported" in page.content.decode()
+    assert "Reported" in page.content.decode() and "Case queue" in page.content.decode()
     translation.activate("zh-hans")
 
 
