@@ -9,6 +9,7 @@ value that is not a known code is ignored rather than failing the page."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Case as When_
@@ -81,22 +82,25 @@ def queue_query(actor: Actor, params: dict[str, str]) -> tuple[QuerySet[Case], d
     return ordered, applied
 
 
-def _page(request: HttpRequest) -> dict[str, Any]:
+def _page(request: HttpRequest, default: str = "tasks") -> dict[str, Any]:
     actor = actor_for(request.user)  # type: ignore[arg-type]
-    qs, applied = queue_query(actor, request.GET.dict())
+    qs, applied = queue_query(actor, {"view": default} | request.GET.dict())
     page = max(1, int(request.GET.get("page", "1") or 1) if request.GET.get("page", "1").isdigit()
                else 1)  # fmt: skip
     total = qs.count()
     rows = list(qs[(page - 1) * PAGE : page * PAGE])
     return {"rows": rows, "total": total, "page": page, "pages": max(1, -(-total // PAGE)),
-            "applied": applied, "actor": actor}  # fmt: skip
+            "applied": applied, "query": urlencode(applied), "actor": actor}  # fmt: skip
 
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    context = _page(request)
-    actor = context["actor"]
-    context["counts"] = {v: _view_qs(actor, v).count() for v in ("tasks", "open", "warn")}
+    """Opens on "my tasks", or on every open case when the viewer has no tasks of their own
+    (a district dispatcher's center holds few cases; the streets hold the rest)."""
+    actor = actor_for(request.user)  # type: ignore[arg-type]
+    counts = {v: _view_qs(actor, v).count() for v in ("tasks", "open", "warn")}
+    context = _page(request, "tasks" if counts["tasks"] else "open")
+    context["counts"] = counts
     context["views"] = VIEWS
     context["states"] = [(s.value, s) for s in STATE_LABELS]
     context["warnings"] = [w.value for w in WARNING_LABELS]
