@@ -42,45 +42,23 @@ def _word(table: dict[Any, Any], code: str) -> str:
     return code
 
 
-@register.filter
-def state(code: str) -> str:
-    return _word(STATE_LABELS, code)
+def _filter(table: dict[Any, Any]) -> Any:
+    return lambda code: _word(table, code) if code else ""
+
+
+TABLES: dict[str, dict[Any, Any]] = {
+    "state": STATE_LABELS, "warning": WARNING_LABELS, "channel": CHANNEL_LABELS,
+    "level": LEVEL_LABELS, "priority": PRIORITY_LABELS, "stage": STAGE_LABELS,
+    "satisfaction": SATISFACTION_LABELS,
+}  # fmt: skip
+for _name, _table in TABLES.items():
+    register.filter(_name, _filter(_table))
 
 
 @register.filter
 def state_color(code: str) -> str:
     label = next((v for k, v in STATE_LABELS.items() if k == code), None)
     return label.color if label is not None and label.color else "#607d8b"
-
-
-@register.filter
-def warning(code: str) -> str:
-    return _word(WARNING_LABELS, code)
-
-
-@register.filter
-def channel(code: str) -> str:
-    return _word(CHANNEL_LABELS, code)
-
-
-@register.filter
-def level(code: str) -> str:
-    return _word(LEVEL_LABELS, code)
-
-
-@register.filter
-def priority(code: str) -> str:
-    return _word(PRIORITY_LABELS, code)
-
-
-@register.filter
-def stage(code: str) -> str:
-    return _word(STAGE_LABELS, code)
-
-
-@register.filter
-def satisfaction(code: str) -> str:
-    return _word(SATISFACTION_LABELS, code) if code else ""
 
 
 @register.filter
