@@ -26,7 +26,8 @@ from lianqin.jobs.models import OutboxMessage
 router = Router(tags=["work"])
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error}
 NOTICE_TOPICS = ["case.urge", "case.supervise", "case.warning", "case.escalate",
-                 "case.dispatch", "case.rework", "case.reopen"]  # fmt: skip
+                 "case.dispatch", "case.rework", "case.reopen",
+                 "notice.citizen_unsatisfied"]  # fmt: skip
 
 
 @router.get("/me/tasks", response={200: dict, **ERRORS}, summary="我的待办")
