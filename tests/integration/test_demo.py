@@ -65,3 +65,7 @@ def test_demo_district_has_the_pilot_shape(db):
     model = ClassifierModel.objects.get(active=True)
     assert model.n_train > 50 and len(model.labels) >= 5
     assert Case.objects.filter(triage__category__0__source="classifier").exists()
+    # the centers have a roster, someone is on duty now at the district center
+    from lianqin.duty.models import DutyShift, Handover
+
+    assert DutyShift.objects.filter(center__level="district").exists() and Handover.objects.exists()

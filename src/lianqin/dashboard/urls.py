@@ -1,5 +1,10 @@
-"""URLs of lianqin.dashboard (included by lianqin/urls.py)."""
+"""URLs of lianqin.dashboard (included by lianqin/urls.py at /dashboard/)."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from lianqin.dashboard import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("data.json", views.data, name="dashboard-data"),
+]

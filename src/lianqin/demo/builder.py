@@ -30,6 +30,8 @@ from lianqin.cases.models import (
 from lianqin.demo import intake as demo_intake
 from lianqin.demo.history import History, showcase
 from lianqin.demo.people import LOGINS, create_people
+from lianqin.duty.demo import make_demo_roster
+from lianqin.duty.models import DutyShift, Handover
 from lianqin.errors import InvalidInput
 from lianqin.evaluation.models import Inspection, InspectionItem
 from lianqin.geo import service
@@ -77,6 +79,8 @@ def wipe() -> None:
         Heartbeat,
         ApiKey,
         ClassifierModel,
+        Handover,
+        DutyShift,
     ):
         model.objects.all().delete()
     Grid.workers.through.objects.all().delete()
@@ -199,6 +203,7 @@ def build_demo(
         while sweep_once(now).warnings_checked:
             pass
         timings["warnings"] = time.perf_counter() - mark
+        make_demo_roster(now)
     console.print(
         f"生成案件 {history.counts['cases']} 件，流转动作 {history.counts['actions']} 次"
         f"（被规则拒绝的模拟动作 {history.counts['errors']} 次）"
