@@ -40,8 +40,8 @@ def test_a_citizen_reports_follows_and_rates(page_as, server):
                else outside.append(r.url))  # fmt: skip
     citizen.goto("/public/")
     citizen.wait_for_selector("#pick-map[data-ready='1']")
-    citizen.fill("#id_description", "小区东门垃圾桶满溢三天没人清运，气味很大")
-    citizen.fill("#id_title", "东门垃圾满溢")
+    citizen.fill("#id_description", "小区东门健身器材的单杠断了，孩子玩很危险")
+    citizen.fill("#id_title", "健身器材损坏")
     citizen.select_option("#id_category", index=1)
     at = citizen.evaluate(
         """([lat, lon]) => { const m = document.getElementById('pick-map').lqMap;
@@ -53,7 +53,7 @@ def test_a_citizen_reports_follows_and_rates(page_as, server):
     assert citizen.input_value("#id_lon") != ""
     pinned = Point(float(citizen.input_value("#id_lon")), float(citizen.input_value("#id_lat")))
     assert shape(feature["geometry"]).contains(pinned)
-    citizen.set_input_files("#id_photos", files=[{"name": "垃圾.png", "mimeType": "image/png",
+    citizen.set_input_files("#id_photos", files=[{"name": "器材.png", "mimeType": "image/png",
                                                   "buffer": _png()}])  # fmt: skip
     citizen.fill("#id_name", "李秀英")
     citizen.fill("#id_phone", "13912345678")
@@ -75,7 +75,7 @@ def test_a_citizen_reports_follows_and_rates(page_as, server):
     assert case["grid"] == grid_code and case["channel"] == "portal"
     _act(dispatcher, number, "accept")
     _act(worker, number, "handle_on_site")
-    _act(worker, number, "resolve", {"note": "已清运完毕，垃圾桶已清洗", "evidence": []})
+    _act(worker, number, "resolve", {"note": "已更换损坏的单杠并加固", "evidence": []})
     _act(page_as("inspector"), number, "verify")
 
     citizen.goto(f"/public/track/?number={number}")
@@ -83,7 +83,7 @@ def test_a_citizen_reports_follows_and_rates(page_as, server):
     citizen.click("#track-form button[type=submit]")
     assert citizen.inner_text("#public-state") == "已办结"
     steps = citizen.inner_text("#steps")
-    assert "网格员现场处置" in steps and "已清运完毕" in steps and "核查通过" in steps
+    assert "网格员现场处置" in steps and "已更换损坏的单杠" in steps and "核查通过" in steps
     body = citizen.content()
     assert "李秀英" not in body and "13912345678" not in body
     citizen.check("#rating-form input[value=satisfied]")
