@@ -34,13 +34,14 @@ messages: install  ## extract the interface's texts into each app's locale/en .p
 demo: install  ## build the demo district (embedded SQLite) and serve it on http://127.0.0.1:8000/
 	$(BIN)/lianqin demo
 
-test: install lint test-sqlite test-postgres  ## everything CI checks, on SQLite and PostgreSQL
+test: install lint  ## everything CI checks, on SQLite and PostgreSQL (the two runs side by side)
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: install
 	$(TEST_ENV) $(BIN)/pytest
 
 test-postgres: install
-	$(TEST_ENV) LIANQIN_DATABASE_URL=$(PG_URL) $(BIN)/pytest tests/integration
+	$(TEST_ENV) LIANQIN_DATA_DIR=$(CURDIR)/.test-data-pg LIANQIN_DATABASE_URL=$(PG_URL) $(BIN)/pytest tests/integration
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
