@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+
+_PHONE = re.compile(r"(?<!\d)(?:\+?86[-\s]?)?(1[3-9]\d)[-\s]?(\d{4})[-\s]?(\d{4})(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[-\s]?(\d{3,4})[-\s]?(\d{4})(?!\d)")
+_ID_NUMBER = re.compile(r"(?<![\dA-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![\dA-Za-z])")
 
 
 def mask_phone(phone: str) -> str:
@@ -26,6 +31,15 @@ def mask_id_number(value: str) -> str:
     if len(value) < 8:
         return "*" * len(value)
     return f"{value[:3]}{'*' * (len(value) - 7)}{value[-4:]}"
+
+
+def mask_in_text(text: str) -> str:
+    """Free text (a reply, a note) with the numbers someone typed into it masked: ID numbers,
+    mobile numbers (``138****5678``) and landlines; other numbers (a case number's date)
+    stay as they are."""
+    text = _ID_NUMBER.sub(lambda m: f"{m[1]}********{m[2]}", text)
+    text = _PHONE.sub(lambda m: f"{m[1]}****{m[3]}", text)
+    return _LANDLINE.sub(lambda m: f"{m[1]}-****{m[3]}", text)
 
 
 def mask_name(name: str) -> str:

@@ -15,11 +15,12 @@ note, data); the output names no person. What must hold:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from lianqin.cases.masking import mask_in_text
 
 __all__ = ["PUBLIC_STATE", "RATEABLE", "Step", "public_state", "scrub", "steps"]
 
@@ -64,10 +65,6 @@ _LABELS: dict[str, str] = {
 #: steps whose note is shown (a reason or a reply the citizen is owed)
 _NOTE_SHOWN = frozenset({"reject", "transfer", "resolve"})
 
-_PHONE = re.compile(r"(?<!\d)(?:\+?86[-\s]?)?(1[3-9]\d)[-\s]?(\d{4})[-\s]?(\d{4})(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[-\s]?(\d{3,4})[-\s]?(\d{4})(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![\dA-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![\dA-Za-z])")
-
 
 @dataclass
 class Step:
@@ -87,9 +84,7 @@ def public_state(state: str) -> str:
 def scrub(text: str) -> str:
     """Staff text made fit for the public: mobile numbers, landlines and ID numbers are
     masked (``138****5678``)."""
-    text = _ID_NUMBER.sub(lambda m: f"{m[1]}********{m[2]}", text)
-    text = _PHONE.sub(lambda m: f"{m[1]}****{m[3]}", text)
-    return _LANDLINE.sub(lambda m: f"{m[1]}-****{m[3]}", text)
+    return mask_in_text(text)
 
 
 def steps(
