@@ -223,3 +223,13 @@ def test_the_intake_desk_confirms_held_alarms_and_replays_the_quarantine(client,
     refused = login(client, world, "street_a").get("/console/intake/")
     assert refused.status_code == 403
     assert "/console/intake/" not in client.get("/console/").content.decode()
+
+
+def test_every_page_has_its_english(client, world):
+    """The fixed texts of every app come in English when chosen (the .mo files compile)."""
+    client.cookies["django_language"] = "en"
+    assert "Report a problem" in client.get("/public/").content.decode()
+    login(client, world, "duty_leader")
+    assert "Roster" in client.get("/duty/").content.decode()
+    assert "Big screen" in client.get("/dashboard/").content.decode()
+    translation.activate("zh-hans")
