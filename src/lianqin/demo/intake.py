@@ -9,6 +9,7 @@ import json
 import random
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -95,12 +96,39 @@ def _t(at: datetime) -> str:
     return timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _unit_case(handler: Any, dispatcher: Any, now: datetime) -> Any:
+    """A case the demo's unit holds as lead. The history may have none open at this hour
+    (early in the morning today's cases have not happened yet): then the district's
+    dispatcher accepts and dispatches an open case to the unit, which acknowledges it."""
+    from lianqin.cases import actions
+    from lianqin.cases.access import actor_for
+    from lianqin.cases.models import Case
+    from lianqin.errors import LianqinError
+
+    held = Case.objects.filter(status__in=["dispatched", "in_progress"],
+                               work_orders__unit=handler.unit, work_orders__role="lead",
+                               work_orders__state__in=["pending", "acknowledged"])  # fmt: skip
+    if held.exists():
+        return held.order_by("created_at").first()
+    for case in Case.objects.filter(status__in=["reported", "accepted"]).order_by("-created_at")[
+        :20
+    ]:
+        try:
+            if case.status == "reported":
+                actions.perform(actor_for(dispatcher), case.number, "accept", now=now)
+            actions.perform(actor_for(dispatcher), case.number, "dispatch", lead=handler.unit.code,
+                            now=now)  # fmt: skip
+            return actions.perform(actor_for(handler), case.number, "acknowledge", now=now)
+        except LianqinError:
+            continue
+    return None
+
+
 def loop_examples(now: datetime) -> dict[str, int]:
     """A sample inspection of last week's closed cases and an extension request waiting
     for the duty leader, so that every path of the loop has something to open."""
     from lianqin.cases.access import actor_for
     from lianqin.cases.actions.approvals import request_approval
-    from lianqin.cases.models import Case
     from lianqin.errors import LianqinError
     from lianqin.evaluation.inspections import draw_inspection
     from lianqin.evaluation.sampling import Plan
@@ -115,10 +143,9 @@ def loop_examples(now: datetime) -> dict[str, int]:
                                name="示范：近一周结案抽查", now=now)  # fmt: skip
         done["inspection_items"] = made.items.count()
     handler = Person.objects.filter(username="unit_handler").select_related("unit").first()
-    if handler is not None:
-        case = (Case.objects.filter(status__in=["dispatched", "in_progress"],
-                                    work_orders__unit=handler.unit, work_orders__role="lead")
-                .order_by("created_at").first())  # fmt: skip
+    dispatcher = Person.objects.filter(username="dispatcher").first()
+    if handler is not None and dispatcher is not None:
+        case = _unit_case(handler, dispatcher, now)
         if case is not None:
             try:
                 request_approval(actor_for(handler), case.number, "extend",
