@@ -106,6 +106,24 @@ def test_evidence_photos_are_checked_and_kept(client, world):
     shown = client.get(url)
     assert shown.status_code == 200 and shown["Content-Type"] == "image/jpeg"
     assert client.get("/media/photos/../../secret_key").status_code == 404
+    page = client.get(f"/console/cases/{case.number}/").content.decode()
+    assert f'<img src="{url}"' in page
+
+
+def test_a_channels_own_photo_reference_is_text_never_a_fetch(client, world):
+    """A camera platform's snapshot address or a patrol app's file id names a picture on
+    another system: the case page lists it, and no <img> makes the browser fetch it."""
+    case = new_case(world)
+    actions.perform(world.actor("community_a1"), case.number, "accept")
+    actions.perform(world.actor("grid_worker_a1"), case.number, "handle_on_site")
+    outside = ["http://camera.example/snap/1.jpg", "photo://app/after.jpg"]
+    actions.perform(world.actor("grid_worker_a1"), case.number, "resolve", note="已处理",
+                    evidence=outside)  # fmt: skip
+    login(client, world, "grid_worker_a1")
+    page = client.get(f"/console/cases/{case.number}/").content.decode()
+    for ref in outside:
+        assert f"<code>{ref}</code>" in page
+        assert f'src="{ref}"' not in page and f'href="{ref}"' not in page
 
 
 def test_extension_is_asked_and_approved_on_the_case_page(client, world):

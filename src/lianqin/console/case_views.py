@@ -25,6 +25,7 @@ from lianqin.choices import SATISFACTION_LABELS
 from lianqin.errors import LianqinError
 from lianqin.org.models import Category, Unit
 from lianqin.org.routing import rules
+from lianqin.photos import URL_PREFIX as PHOTO_PREFIX
 from lianqin.triage.routing import route
 
 #: actions that need more than a button: the form shows these fields
@@ -45,8 +46,14 @@ def case_context(actor: Actor, case: Case) -> dict[str, Any]:
     events = list(case.events.order_by("seq"))
     allowed = allowed_actions(State(case.status), actor.role, actor.level)
     actions = [a for a in ORDER if a in {x.value for x in allowed}]
-    photos = [url for r in case.reports.all() for url in (r.photos or [])]
-    photos += [url for e in events for url in (e.data or {}).get("evidence", [])]
+    pictures = [str(u) for r in case.reports.all() for u in (r.photos or [])]
+    pictures += [str(u) for e in events for u in (e.data or {}).get("evidence", [])]
+    pictures = list(dict.fromkeys(pictures))
+    # only photos this server stored are shown as pictures; a channel's own reference
+    # (a camera platform's snapshot address, a patrol app's file id) is shown as text, so
+    # the console never makes a browser fetch from another server
+    photos = [u for u in pictures if u.startswith(PHOTO_PREFIX)]
+    references = [u for u in pictures if not u.startswith(PHOTO_PREFIX)]
     candidates = [
         c for c in MergeCandidate.objects.filter(case=case, state="open")
         .select_related("candidate").order_by("-score") if can_see(actor, c.candidate)
@@ -58,7 +65,7 @@ def case_context(actor: Actor, case: Case) -> dict[str, Any]:
         "my_orders": [o for o in case.work_orders.select_related("unit")
                       if actor.is_unit and o.unit_id == actor.unit and o.state in
                       ("pending", "acknowledged")],
-        "photos": list(dict.fromkeys(photos)), "candidates": candidates,
+        "photos": photos, "photo_references": references, "candidates": candidates,
         "suggestions": (case.triage or {}).get("category", [])[:3],
         "approvals": list(ApprovalRequest.objects.filter(case=case).order_by("-requested_at")),
         "units": Unit.objects.order_by("code"), "satisfactions": list(SATISFACTION_LABELS),

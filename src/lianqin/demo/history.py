@@ -22,6 +22,7 @@ from lianqin.cases.access import SYSTEM, Actor
 from lianqin.cases.models import Case
 from lianqin.cases.workflow import FINAL
 from lianqin.choices import Channel, WorkOrderRole
+from lianqin.demo import pictures
 from lianqin.demo.people import Staff, person_name
 from lianqin.errors import LianqinError
 from lianqin.geo.models import RoadSegment
@@ -90,6 +91,7 @@ class History:
             self.segments.setdefault(seg.grid_code, []).append(seg)
         self.recent: dict[str, str] = {}  # community code → its latest accepted case
         self.counts = {"cases": 0, "actions": 0, "errors": 0}
+        self.evidence = pictures.evidence(seed=0)  # not from rng: the history stays as it was
 
     def point_in(self, place: Place) -> tuple[float, float]:
         minx, miny, maxx, maxy = place.polygon.bounds
@@ -250,9 +252,7 @@ class Life:
         w = self.worker
         if not (
             self.step((10, 90), w, "handle_on_site")
-            and self.step(
-                (20, 300), w, "resolve", "已现场处置完毕", evidence=["photo://demo/after.jpg"]
-            )
+            and self.step((20, 300), w, "resolve", "已现场处置完毕", evidence=self.h.evidence)
         ):
             return
         rework = self.h.rng.random() < 0.03
