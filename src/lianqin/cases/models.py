@@ -9,6 +9,9 @@ table and is shown masked.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import Any, Self
+
 from django.db import models
 
 from lianqin.cases.masking import mask_id_number, mask_name, mask_phone
@@ -71,6 +74,15 @@ class ReporterContact(models.Model):
     @property
     def masked_id_number(self) -> str:
         return mask_id_number(self.id_number)
+
+
+#: the columns the indicators and their dimensions read (evaluation.rollup)
+TALLY_FIELDS = (
+    "status", "mode", "created_at", "accepted_at", "resolved_at", "closed_at", "report_count",
+    "return_count", "rework_count", "extension_count", "reopen_count", "warning",
+    "overdue_mask", "satisfaction", "solved", "area_code", "channel", "category_id",
+    "lead_unit_id", "assignee_id",
+)  # fmt: skip
 
 
 class Case(models.Model):
@@ -157,6 +169,11 @@ class Case(models.Model):
     escalation_count = models.PositiveIntegerField("升级次数", default=0)
     return_count = models.PositiveIntegerField("退单次数", default=0)
     reopen_count = models.PositiveIntegerField("重启次数", default=0)
+    # the stages whose deadline ever passed (evaluation.indicators.Late): "on time" figures
+    overdue_mask = models.PositiveSmallIntegerField("曾超期环节", default=0)
+    lead_unit = models.ForeignKey(
+        Unit, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="主办单位"
+    )
     satisfaction = models.CharField(
         "满意度", max_length=20, blank=True, choices=django_choices(SATISFACTION_LABELS)
     )
@@ -176,6 +193,18 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    @classmethod
+    def from_db(  # type: ignore[override]  # django-stubs has Django 6's fetch_mode
+        cls, db: str | None, field_names: Collection[str], values: Collection[Any]
+    ) -> Self:
+        """Remember what the indicators read as loaded, so that the transaction that
+        changes the case moves its counts in the rollup (``evaluation.rollup.track``)."""
+        case = super().from_db(db, field_names, values)
+        seen = case.__dict__
+        if all(f in seen for f in TALLY_FIELDS):
+            case._tally_before = tuple(seen[f] for f in TALLY_FIELDS)  # type: ignore[attr-defined]
+        return case
 
 
 REPORT_STATES = [

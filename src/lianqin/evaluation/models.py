@@ -47,3 +47,61 @@ class InspectionItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["inspection", "case"], name="inspection_case_unique")
         ]
+
+
+def _measure_fields() -> dict[str, models.BigIntegerField]:
+    from lianqin.evaluation.indicators import MEASURES
+
+    return {name: models.BigIntegerField(default=0) for name in MEASURES}
+
+
+class Tally(models.Model):
+    """The rollup (汇总): the indicators' counters summed per local day (grain ``d``) and per
+    month (grain ``m``, period = the month's first day), along one dimension at a time.
+
+    ``dim`` is ``area`` (``key`` = the grid's code, or the district's for a case without a
+    grid; ``area`` the same code, so any level is a prefix), ``channel``, ``category``
+    (the catalogue code cut to its first two levels), ``unit`` (the lead unit's code) or
+    ``worker`` (the assignee's id); for those ``area`` is the street's code, so a street's
+    leader is scoped by prefix. Kept current in the transaction that changes a case
+    (``evaluation.rollup.track``); rebuilt from the cases by ``lianqin rollup rebuild``.
+    """
+
+    grain = models.CharField(max_length=1)
+    period = models.DateField()
+    dim = models.CharField(max_length=10)
+    area = models.CharField(max_length=15)
+    key = models.CharField(max_length=40)
+    locals().update(_measure_fields())
+
+    class Meta:
+        verbose_name = verbose_name_plural = "指标汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grain", "dim", "period", "area", "key"], name="tally_unique"
+            )
+        ]
+
+
+class EventTally(models.Model):
+    """History lines counted per local day and month, street, person and action (with the
+    warning level for ``warning`` lines): who accepted, dispatched, verified, approved
+    how much — the role appraisal — and the cases that turned overdue each day. History is
+    append-only, so this rollup only ever adds."""
+
+    grain = models.CharField(max_length=1)
+    period = models.DateField()
+    area = models.CharField(max_length=15)
+    person = models.IntegerField(default=0)  # 0: the system or a channel
+    role = models.CharField(max_length=20)
+    action = models.CharField(max_length=40)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "操作汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grain", "action", "period", "area", "person", "role"],
+                name="event_tally_unique",
+            )
+        ]

@@ -33,6 +33,7 @@ from lianqin.cases.actions.create import (
 from lianqin.cases.actions.inserts import insert_rows
 from lianqin.cases.models import Case, CaseEvent, MergeCandidate, Report, ReporterContact
 from lianqin.cases.workflow import FINAL, State
+from lianqin.evaluation import rollup
 from lianqin.geo.service import Location
 from lianqin.jobs.models import OutboxMessage
 from lianqin.org.models import Category, Center, Grid
@@ -129,6 +130,7 @@ def file_batch(
         _update_joined(list(joined_db.values()))
         _write_reports(actor, items, target, now)
         _write_history(actor, events, now)
+        rollup.track_many(target)
         _write_candidates(items, cases, target, now)
     return Filed(
         numbers=[c.number for c in target],
@@ -265,6 +267,7 @@ def _write_history(
         )
     insert_rows(rows)
     insert_rows(messages)
+    rollup.track_events((e, e.case.area_code) for e in rows)
 
 
 def _write_candidates(

@@ -175,6 +175,7 @@ def routing_facts(case: Case, now: datetime) -> Facts:
 def _dispatch(case: Case, actor: Actor, now: datetime, note: str, p: Params) -> dict[str, Any]:
     lead, assists, routed = _units(p, case, now)
     case.mode = Mode.DISPATCHED
+    case.lead_unit = lead  # the unit the case is counted for (indicators, cost ledger)
     case.acknowledge_due = deadlines.due(case, Stage.ACKNOWLEDGE, now)
     case.resolve_due = case.resolve_due or deadlines.due(case, Stage.RESOLVE, now)
     busy = set(case.work_orders.filter(state__in=ACTIVE).values_list("unit_id", flat=True))

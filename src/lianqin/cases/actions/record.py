@@ -10,12 +10,18 @@ from lianqin.cases.access import Actor
 from lianqin.cases.clock import evaluate
 from lianqin.cases.models import Case, CaseEvent
 from lianqin.choices import Warning as WarningLevel
+from lianqin.evaluation import rollup
+from lianqin.evaluation.indicators import Late
 from lianqin.jobs.outbox import emit
 
 
 def refresh(case: Case, now: datetime, *, restart: bool = True) -> WarningLevel:
     """Restart the stage clock when the state changed; recompute the warning and the next
     moment the sweeper must look at the case."""
+    if case.stage and case.stage_due is not None and case.stage_due <= now:
+        # the stage being left (or revisited) went past its deadline: remembered for the
+        # "on time" indicators, whoever notices first — the sweeper or the next action
+        case.overdue_mask |= Late.of(case.stage)
     if restart:
         case.stage_started_at = now
     clock = deadlines.running_clock(case)
@@ -24,6 +30,8 @@ def refresh(case: Case, now: datetime, *, restart: bool = True) -> WarningLevel:
     warning, next_check = evaluate(clock, now, deadlines.calendar())
     case.warning = warning
     case.next_check_at = next_check
+    if warning == WarningLevel.OVERDUE and clock is not None:
+        case.overdue_mask |= Late.of(clock.stage.value)
     return warning
 
 
@@ -37,8 +45,9 @@ def record(
     note: str,
     data: dict[str, Any],
 ) -> None:
-    """Append one history line (``seq`` = the case's version) and its outbox message."""
-    CaseEvent.objects.create(
+    """Append one history line (``seq`` = the case's version) and its outbox message, and
+    move the case's counts in the rollup (same transaction)."""
+    event = CaseEvent.objects.create(
         case=case,
         seq=case.version,
         action=action,
@@ -52,6 +61,8 @@ def record(
         note=note,
         data=data,
     )
+    rollup.track(case)
+    rollup.track_event(event, case.area_code)
     emit(
         f"case.{action}",
         case,
