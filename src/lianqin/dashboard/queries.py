@@ -17,24 +17,28 @@ per request.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Q, QuerySet, Sum, Value
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from lianqin.cases.access import Actor, scope_cases
-from lianqin.cases.models import Case, CaseEvent
+from lianqin.cases.models import Case
 from lianqin.cases.workflow import OPEN
 from lianqin.choices import CHANNEL_LABELS, Channel, Role, Warning
 from lianqin.dashboard import figures
 from lianqin.errors import Forbidden, InvalidInput
+from lianqin.evaluation.indicators import split
+from lianqin.evaluation.models import EventTally, Tally
 from lianqin.org.models import District, Street
 
 VIEW_ROLES = {Role.LEADER, Role.DUTY_LEADER, Role.ADMIN}
+SHOWN = ("cases", "closed_on", "on_site", "dispatched", "cb_satisfied", "cb_basic",
+         "cb_unsatisfied", "cb_unreachable")  # fmt: skip
 
 
 def check_may_view(actor: Actor) -> None:
@@ -61,77 +65,113 @@ def _tz() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
-def _by_day(qs: QuerySet[Any], column: str) -> dict[date, int]:
-    rows = qs.annotate(day=TruncDate(column, tzinfo=_tz())).values("day").annotate(n=Count("id"))
-    return {r["day"]: r["n"] for r in rows.order_by()}
-
-
-def _grouped(qs: QuerySet[Any], *columns: str) -> list[dict[str, Any]]:
-    return list(qs.values(*columns).annotate(n=Count("id")).order_by())
-
-
 def dashboard_data(actor: Actor, days: int, now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     tz = _tz()
     today = now.astimezone(tz).date()
-    start = figures.period_start(today, days, tz)
-    today_start = figures.period_start(today, 1, tz)
+    first = today - timedelta(days=days - 1)
+    end = today + timedelta(days=1)
     cases = scope_cases(actor)
-    new = cases.filter(created_at__gte=start, created_at__lte=now)
-    closed = cases.filter(closed_at__gte=start, closed_at__lte=now)
-    overdue_events = CaseEvent.objects.filter(
-        case_id__in=cases.values("id"),
-        action="warning",
-        data__warning=Warning.OVERDUE.value,
-        at__gte=start,
-        at__lte=now,
-    )
+    period = _area_sums(actor, first, end)
+    street_sums = _area_sums(actor, first, end, by=9)
+    day_rows = _by_day(actor, first, end)
+    overdue_days = _overdue_by_day(actor, first, end)
     period_days = figures.period_days(today, days)
-    modes = {r["mode"]: r["n"] for r in _grouped(new, "mode")}
+    p = period.get("", {})
     callbacks = {
-        r["satisfaction"]: r["n"] for r in _grouped(closed.exclude(satisfaction=""), "satisfaction")
+        "satisfied": p.get("cb_satisfied", 0),
+        "basically_satisfied": p.get("cb_basic", 0),
+        "unsatisfied": p.get("cb_unsatisfied", 0),
+        "unreachable": p.get("cb_unreachable", 0),
     }
     return {
         "days": days,
         "generated_at": now.isoformat(),
         "scope": _scope(actor),
-        "today": _today(cases, today_start, now),
+        "today": _today(actor, cases, today),
         "period": {
-            "new": sum(modes.values()),
-            "closed": closed.count(),
-            "on_site": modes.get("on_site", 0),
-            "dispatched": modes.get("dispatched", 0),
-            "on_site_rate": figures.on_site_rate(
-                modes.get("on_site", 0), modes.get("dispatched", 0)
-            ),
-            "callbacks": callbacks,
+            "new": p.get("cases", 0),
+            "closed": p.get("closed_on", 0),
+            "on_site": p.get("on_site", 0),
+            "dispatched": p.get("dispatched", 0),
+            "on_site_rate": figures.on_site_rate(p.get("on_site", 0), p.get("dispatched", 0)),
+            "callbacks": {k: v for k, v in callbacks.items() if v},
             "satisfaction": figures.satisfaction_rate(callbacks),
         },
         "trend": {
             "dates": [d.isoformat() for d in period_days],
             "labels": [d.strftime("%m-%d") for d in period_days],
-            "new": figures.fill_days(period_days, _by_day(new, "created_at")),
-            "closed": figures.fill_days(period_days, _by_day(closed, "closed_at")),
-            "overdue": figures.fill_days(period_days, _by_day(overdue_events, "at")),
+            "new": [day_rows.get(d, {}).get("cases", 0) for d in period_days],
+            "closed": [day_rows.get(d, {}).get("closed_on", 0) for d in period_days],
+            "overdue": figures.fill_days(period_days, overdue_days),
         },
-        "streets": _streets(actor, cases, new, closed),
-        "channels": _channels(new),
+        "streets": _streets(actor, cases, street_sums),
+        "channels": _channels(actor, first, end),
     }
 
 
-def _today(cases: QuerySet[Case], today_start: datetime, now: datetime) -> dict[str, Any]:
-    made = cases.filter(created_at__gte=today_start, created_at__lte=now)
-    modes = {r["mode"]: r["n"] for r in _grouped(made, "mode")}
+def _tally(actor: Actor, dim: str) -> QuerySet[Tally]:
+    qs = Tally.objects.filter(dim=dim)
+    if actor.scope_code:
+        qs = qs.filter(area__startswith=actor.scope_code[:9])
+    return qs
+
+
+def _range(first: date, end: date) -> Q:
+    """``[first, end)`` as month rows for whole months and day rows for the rest."""
+    months, days = split(first, end)
+    wanted = Q(grain="m", period__in=months) if months else Q(pk__in=[])
+    return wanted | Q(grain="d", period__in=days) if days else wanted
+
+
+def _area_sums(actor: Actor, first: date, end: date, by: int = 0) -> dict[str, dict[str, int]]:
+    """Measures over the range, in total (``by=0``) or by the first ``by`` digits of the
+    area code (9: street)."""
+    key: Any = Substr("area", 1, by) if by else Value("")
+    rows = (
+        _tally(actor, "area")
+        .filter(_range(first, end))
+        .annotate(k=key)
+        .values("k")
+        .annotate(**{m: Sum(m) for m in SHOWN})
+        .order_by()
+    )
+    return {r["k"]: {m: int(r[m] or 0) for m in SHOWN} for r in rows}  # type: ignore[literal-required]
+
+
+def _by_day(actor: Actor, first: date, end: date) -> dict[date, dict[str, int]]:
+    rows = (
+        _tally(actor, "area")
+        .filter(grain="d", period__gte=first, period__lt=end)
+        .values("period")
+        .annotate(cases=Sum("cases"), closed_on=Sum("closed_on"))
+        .order_by()
+    )
+    return {r["period"]: {"cases": r["cases"] or 0, "closed_on": r["closed_on"] or 0} for r in rows}
+
+
+def _overdue_by_day(actor: Actor, first: date, end: date) -> dict[date, int]:
+    """Cases that turned overdue each day: the sweeper's ``warning → overdue`` lines."""
+    qs = EventTally.objects.filter(
+        grain="d", action="warning:overdue", period__gte=first, period__lt=end
+    )
+    if actor.scope_code:
+        qs = qs.filter(area__startswith=actor.scope_code[:9])
+    return {r["period"]: int(r["n"]) for r in qs.values("period").annotate(n=Sum("n")).order_by()}
+
+
+def _today(actor: Actor, cases: QuerySet[Case], today: date) -> dict[str, Any]:
+    t = _area_sums(actor, today, today + timedelta(days=1)).get("", {})
     open_now = cases.filter(status__in=list(OPEN)).aggregate(
         open=Count("id"), overdue=Count("id", filter=Q(warning=Warning.OVERDUE))
     )
-    on_site, dispatched = modes.get("on_site", 0), modes.get("dispatched", 0)
+    on_site, dispatched = t.get("on_site", 0), t.get("dispatched", 0)
     return {
-        "new": sum(modes.values()),
+        "new": t.get("cases", 0),
         "on_site": on_site,
         "dispatched": dispatched,
         "on_site_rate": figures.on_site_rate(on_site, dispatched),
-        "closed": cases.filter(closed_at__gte=today_start, closed_at__lte=now).count(),
+        "closed": t.get("closed_on", 0),
         "open_now": open_now["open"],
         "overdue_now": open_now["overdue"],
     }
@@ -147,48 +187,51 @@ def _scope(actor: Actor) -> dict[str, str]:
 
 
 def _streets(
-    actor: Actor, cases: QuerySet[Case], new: QuerySet[Case], closed: QuerySet[Case]
+    actor: Actor, cases: QuerySet[Case], sums: dict[str, dict[str, int]]
 ) -> list[dict[str, Any]]:
     streets = Street.objects.order_by("code")
     if actor.scope_code:
         streets = streets.filter(code__startswith=actor.scope_code[:9])
-    rows: dict[int | None, dict[str, int]] = {s.pk: {} for s in streets}
-
-    def add(qs: QuerySet[Any], name: str, *extra: str) -> None:
-        for r in _grouped(qs, "street", *extra):
-            key = name if not extra else f"{name}:{r[extra[0]]}"
-            rows.setdefault(r["street"], {})[key] = r["n"]
-
-    add(new, "new", "mode")
-    add(closed, "closed")
-    add(closed.exclude(satisfaction=""), "cb", "satisfaction")
-    add(cases.filter(status__in=list(OPEN), warning=Warning.OVERDUE), "overdue")
-    names = {s.pk: (s.code, s.name) for s in streets}
+    overdue = dict(
+        cases.filter(status__in=list(OPEN), warning=Warning.OVERDUE)
+        .annotate(k=Substr("area_code", 1, 9))
+        .values_list("k")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    names = {s.code: s.name for s in streets}
     made = []
-    for pk, r in rows.items():
-        code, name = names.get(pk, ("", "未定位")) if pk is not None else ("", "未定位")
-        if pk not in names and not any(r.values()):
+    for code in sorted(set(names) | set(sums) | set(overdue)):
+        r = sums.get(code, {})
+        if code not in names and not any(r.values()) and not overdue.get(code):
             continue
         made.append(
             figures.StreetFigures(
-                code,
-                name,
-                new=sum(v for k, v in r.items() if k.startswith("new:")),
-                closed=r.get("closed", 0),
-                overdue=r.get("overdue", 0),
-                on_site=r.get("new:on_site", 0),
-                dispatched=r.get("new:dispatched", 0),
-                satisfied=r.get("cb:satisfied", 0),
-                basically=r.get("cb:basically_satisfied", 0),
-                unsatisfied=r.get("cb:unsatisfied", 0),
+                code if code in names else "",
+                names.get(code, "未定位"),
+                new=r.get("cases", 0),
+                closed=r.get("closed_on", 0),
+                overdue=overdue.get(code, 0),
+                on_site=r.get("on_site", 0),
+                dispatched=r.get("dispatched", 0),
+                satisfied=r.get("cb_satisfied", 0),
+                basically=r.get("cb_basic", 0),
+                unsatisfied=r.get("cb_unsatisfied", 0),
             )
         )
     ranked = figures.rank_streets(made)
     return [s.as_dict() | {"rank": i + 1} for i, s in enumerate(ranked)]
 
 
-def _channels(new: QuerySet[Case]) -> list[dict[str, Any]]:
-    counts = {r["channel"]: r["n"] for r in _grouped(new, "channel")}
+def _channels(actor: Actor, first: date, end: date) -> list[dict[str, Any]]:
+    rows = (
+        _tally(actor, "channel")
+        .filter(_range(first, end))
+        .values("key")
+        .annotate(n=Sum("cases"))
+        .order_by()
+    )
+    counts = {r["key"]: int(r["n"] or 0) for r in rows}
     return [
         {
             "channel": c.value,

@@ -2,9 +2,13 @@
 
 from django.urls import path
 
-from lianqin.dashboard import views
+from lianqin.dashboard import appraisal_views, indicator_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("data.json", views.data, name="dashboard-data"),
+    path("indicators/", indicator_views.page, name="dashboard-indicators"),
+    path("indicators.json", indicator_views.data, name="dashboard-indicators-data"),
+    path("appraisal/", appraisal_views.page, name="dashboard-appraisal"),
+    path("appraisal.<str:fmt>", appraisal_views.download, name="dashboard-appraisal-export"),
 ]

@@ -105,3 +105,19 @@ class EventTally(models.Model):
                 name="event_tally_unique",
             )
         ]
+
+
+class AppraisalScheme(models.Model):
+    """A deployment's own weights for one kind of target (overrides the defaults in
+    ``evaluation.appraisal.DEFAULT_SCHEMES``): ``{"satisfaction": 30, "n:accept": 50, …}``."""
+
+    target = models.CharField("考核对象", max_length=20, unique=True)
+    title = models.CharField("名称", max_length=60)
+    weights = models.JSONField("权重", default=dict)
+    grades = models.JSONField("等级线", default=list, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "考核方案"
+
+    def __str__(self) -> str:
+        return self.title

@@ -236,7 +236,9 @@ def rebuild(
 def _insert(sums: dict[Key, list[int]], batch: int = 5_000) -> None:
     def made() -> Iterable[Tally]:
         for (g, p, d, a, k), acc in sums.items():
-            yield Tally(grain=g, period=p, dim=d, area=a, key=k, **dict(zip(MEASURES, acc, strict=True)))
+            yield Tally(
+                grain=g, period=p, dim=d, area=a, key=k, **dict(zip(MEASURES, acc, strict=True))
+            )
 
     buffer: list[Tally] = []
     for row in made():

@@ -8,27 +8,37 @@ def lead_units(apps, schema_editor):
     """Cases dispatched before this column: their lead unit is the last lead work order's."""
     Case = apps.get_model("cases", "Case")
     WorkOrder = apps.get_model("cases", "WorkOrder")
-    for case_id, unit_id in WorkOrder.objects.filter(role="lead").order_by("dispatched_at", "id").values_list("case_id", "unit_id"):
+    for case_id, unit_id in (
+        WorkOrder.objects.filter(role="lead")
+        .order_by("dispatched_at", "id")
+        .values_list("case_id", "unit_id")
+    ):
         Case.objects.filter(pk=case_id).update(lead_unit_id=unit_id)
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0006_approval_requests'),
-        ('org', '0003_routing_rules'),
+        ("cases", "0006_approval_requests"),
+        ("org", "0003_routing_rules"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='lead_unit',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='org.unit', verbose_name='主办单位'),
+            model_name="case",
+            name="lead_unit",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="org.unit",
+                verbose_name="主办单位",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='overdue_mask',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='曾超期环节'),
+            model_name="case",
+            name="overdue_mask",
+            field=models.PositiveSmallIntegerField(default=0, verbose_name="曾超期环节"),
         ),
         migrations.RunPython(lead_units, migrations.RunPython.noop),
     ]

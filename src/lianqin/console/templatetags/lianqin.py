@@ -72,3 +72,20 @@ def action(code: str) -> str:
 @register.filter
 def get_item(mapping: dict[str, Any], key: str) -> Any:
     return mapping.get(key, "")
+
+
+@register.filter
+def figure(value: Any, kind: str) -> str:
+    """An indicator for a table cell: counts with separators, rates as per cent, hours
+    with one decimal, changes of a rate in percentage points; nothing is "—"."""
+    if value is None or isinstance(value, str):
+        return value or "—"
+    if kind == "rate":
+        return f"{value * 100:.1f}%"
+    if kind == "hours":
+        return f"{value:.1f} h"
+    if kind == "delta":
+        return f"{value * 100:+.1f} pt"
+    if kind == "score":
+        return f"{value:.1f}"
+    return f"{int(value):,}"

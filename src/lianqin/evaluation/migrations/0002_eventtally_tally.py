@@ -4,68 +4,86 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('evaluation', '0001_initial'),
+        ("evaluation", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EventTally',
+            name="EventTally",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('grain', models.CharField(max_length=1)),
-                ('period', models.DateField()),
-                ('area', models.CharField(max_length=15)),
-                ('person', models.IntegerField(default=0)),
-                ('role', models.CharField(max_length=20)),
-                ('action', models.CharField(max_length=40)),
-                ('n', models.BigIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("grain", models.CharField(max_length=1)),
+                ("period", models.DateField()),
+                ("area", models.CharField(max_length=15)),
+                ("person", models.IntegerField(default=0)),
+                ("role", models.CharField(max_length=20)),
+                ("action", models.CharField(max_length=40)),
+                ("n", models.BigIntegerField(default=0)),
             ],
             options={
-                'verbose_name': '操作汇总',
-                'verbose_name_plural': '操作汇总',
-                'constraints': [models.UniqueConstraint(fields=('grain', 'action', 'period', 'area', 'person', 'role'), name='event_tally_unique')],
+                "verbose_name": "操作汇总",
+                "verbose_name_plural": "操作汇总",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("grain", "action", "period", "area", "person", "role"),
+                        name="event_tally_unique",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Tally',
+            name="Tally",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('grain', models.CharField(max_length=1)),
-                ('period', models.DateField()),
-                ('dim', models.CharField(max_length=10)),
-                ('area', models.CharField(max_length=15)),
-                ('key', models.CharField(max_length=40)),
-                ('cases', models.BigIntegerField(default=0)),
-                ('reports', models.BigIntegerField(default=0)),
-                ('registered', models.BigIntegerField(default=0)),
-                ('responded', models.BigIntegerField(default=0)),
-                ('on_site', models.BigIntegerField(default=0)),
-                ('dispatched', models.BigIntegerField(default=0)),
-                ('dispatched_on_time', models.BigIntegerField(default=0)),
-                ('dispatched_kept', models.BigIntegerField(default=0)),
-                ('resolved', models.BigIntegerField(default=0)),
-                ('resolved_on_time', models.BigIntegerField(default=0)),
-                ('handle_seconds', models.BigIntegerField(default=0)),
-                ('closed', models.BigIntegerField(default=0)),
-                ('closed_on_time', models.BigIntegerField(default=0)),
-                ('due_close', models.BigIntegerField(default=0)),
-                ('reworked', models.BigIntegerField(default=0)),
-                ('extended', models.BigIntegerField(default=0)),
-                ('overdue', models.BigIntegerField(default=0)),
-                ('reopened', models.BigIntegerField(default=0)),
-                ('cb_satisfied', models.BigIntegerField(default=0)),
-                ('cb_basic', models.BigIntegerField(default=0)),
-                ('cb_unsatisfied', models.BigIntegerField(default=0)),
-                ('cb_unreachable', models.BigIntegerField(default=0)),
-                ('solved', models.BigIntegerField(default=0)),
-                ('closed_on', models.BigIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("grain", models.CharField(max_length=1)),
+                ("period", models.DateField()),
+                ("dim", models.CharField(max_length=10)),
+                ("area", models.CharField(max_length=15)),
+                ("key", models.CharField(max_length=40)),
+                ("cases", models.BigIntegerField(default=0)),
+                ("reports", models.BigIntegerField(default=0)),
+                ("registered", models.BigIntegerField(default=0)),
+                ("responded", models.BigIntegerField(default=0)),
+                ("on_site", models.BigIntegerField(default=0)),
+                ("dispatched", models.BigIntegerField(default=0)),
+                ("dispatched_on_time", models.BigIntegerField(default=0)),
+                ("dispatched_kept", models.BigIntegerField(default=0)),
+                ("resolved", models.BigIntegerField(default=0)),
+                ("resolved_on_time", models.BigIntegerField(default=0)),
+                ("handle_seconds", models.BigIntegerField(default=0)),
+                ("closed", models.BigIntegerField(default=0)),
+                ("closed_on_time", models.BigIntegerField(default=0)),
+                ("due_close", models.BigIntegerField(default=0)),
+                ("reworked", models.BigIntegerField(default=0)),
+                ("extended", models.BigIntegerField(default=0)),
+                ("overdue", models.BigIntegerField(default=0)),
+                ("reopened", models.BigIntegerField(default=0)),
+                ("cb_satisfied", models.BigIntegerField(default=0)),
+                ("cb_basic", models.BigIntegerField(default=0)),
+                ("cb_unsatisfied", models.BigIntegerField(default=0)),
+                ("cb_unreachable", models.BigIntegerField(default=0)),
+                ("solved", models.BigIntegerField(default=0)),
+                ("closed_on", models.BigIntegerField(default=0)),
             ],
             options={
-                'verbose_name': '指标汇总',
-                'verbose_name_plural': '指标汇总',
-                'constraints': [models.UniqueConstraint(fields=('grain', 'dim', 'period', 'area', 'key'), name='tally_unique')],
+                "verbose_name": "指标汇总",
+                "verbose_name_plural": "指标汇总",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("grain", "dim", "period", "area", "key"), name="tally_unique"
+                    )
+                ],
             },
         ),
     ]

@@ -1,0 +1,185 @@
+"""Indicator tables from the rollup: any dimension, any period, with 同比 and 环比.
+
+What must hold:
+
+* every figure is read from ``Tally`` (never from the cases), through
+  :func:`indicators.split`: whole months from month rows, loose days from day rows, so a
+  year is 12 × keys rows and a month at most 31 × keys;
+* the viewer's jurisdiction is a prefix of the ``area`` column (a street's leader sees the
+  street's grids, channels, categories, units and workers as counted in that street);
+* 抽查合格率 comes from the findings recorded in the period (``InspectionItem.checked_at``),
+  joined to the case's area; everything else follows the counting rule of
+  ``evaluation.indicators`` (the report day).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from lianqin.cases.access import Actor
+from lianqin.choices import CHANNEL_LABELS, Role
+from lianqin.errors import Forbidden, InvalidInput
+from lianqin.evaluation import indicators as ind
+from lianqin.evaluation.models import InspectionItem, Tally
+from lianqin.org.models import Category, Community, District, Grid, Person, Street, Unit
+
+VIEW_ROLES = {Role.LEADER, Role.DUTY_LEADER, Role.ADMIN}
+#: the area levels and the length of their codes
+AREA_LEVELS = {"district": 6, "street": 9, "community": 12, "grid": 15}
+DIMENSIONS = (*AREA_LEVELS, "channel", "category", "unit", "worker")
+HEADLINE = ("registered", "on_site_rate", "closure_rate", "close_on_time_rate", "satisfaction")
+
+
+def check_may_view(actor: Actor) -> None:
+    if actor.role not in VIEW_ROLES:
+        raise Forbidden("指标与考核供领导、值班长和管理员查看", hint="值班员请用案件队列 /console/")
+
+
+def parse(dim: str | None, kind: str | None, day: str | None, today: date) -> tuple[str, str, date]:
+    dim, kind = dim or "street", kind or "month"
+    if dim not in DIMENSIONS:
+        raise InvalidInput(
+            f"维度 {dim!r} 不支持", field="dim", hint="dim 取 " + "、".join(DIMENSIONS)
+        )
+    if kind not in ind.PERIOD_KINDS:
+        raise InvalidInput(f"周期 {kind!r} 不支持", field="period",
+                           hint="period 取 " + "、".join(ind.PERIOD_KINDS))  # fmt: skip
+    try:
+        when = date.fromisoformat(day) if day else today
+    except ValueError:
+        raise InvalidInput(f"日期 {day!r} 无法识别", field="date", hint="格式 2026-11-01") from None
+    return dim, kind, when
+
+
+def _rows(actor: Actor, dim: str) -> QuerySet[Tally]:
+    qs = Tally.objects.filter(dim="area" if dim in AREA_LEVELS else dim)
+    if actor.scope_code:
+        qs = qs.filter(area__startswith=actor.scope_code[:9])
+    return qs
+
+
+def sums(actor: Actor, dim: str, start: date, end: date) -> dict[str, dict[str, int]]:
+    """``{key: {measure: sum}}`` over ``[start, end)`` for one dimension."""
+    months, days = ind.split(start, end)
+    qs = _rows(actor, dim)
+    key: Any = Substr("area", 1, AREA_LEVELS[dim]) if dim in AREA_LEVELS else F("key")
+    wanted = Q(grain="m", period__in=months) if months else Q(pk__in=[])
+    if days:
+        wanted |= Q(grain="d", period__in=days)
+    rows = (
+        qs.filter(wanted)
+        .annotate(k=key)
+        .values("k")
+        .annotate(**{m: Sum(m) for m in ind.MEASURES})
+        .order_by()
+    )
+    out = {r["k"]: {m: int(r[m] or 0) for m in ind.MEASURES} for r in rows}  # type: ignore[literal-required]
+    for k, (n, passed) in _inspections(actor, dim, start, end).items():
+        row = out.setdefault(k, dict.fromkeys(ind.MEASURES, 0))
+        row["inspected"], row["inspected_passed"] = n, passed
+    return out
+
+
+def _inspections(actor: Actor, dim: str, start: date, end: date) -> dict[str, tuple[int, int]]:
+    tz = ZoneInfo(settings.TIME_ZONE)
+    qs = InspectionItem.objects.filter(
+        passed__isnull=False,
+        checked_at__gte=datetime.combine(start, time(), tz),
+        checked_at__lt=datetime.combine(end, time(), tz),
+    )
+    if actor.scope_code:
+        qs = qs.filter(case__area_code__startswith=actor.scope_code[:9])
+    field: Any = {
+        "channel": F("case__channel"),
+        "unit": F("case__lead_unit_id"),
+        "worker": F("case__assignee_id"),
+        "category": Substr("case__category__code", 1, 4),
+    }.get(dim) or Substr("case__area_code", 1, AREA_LEVELS[dim])
+    rows = (
+        qs.annotate(k=field)
+        .values("k")
+        .annotate(n=Count("id"), ok=Count("id", filter=Q(passed=True)))
+    )
+    return {str(r["k"] or ""): (r["n"], r["ok"]) for r in rows.order_by()}
+
+
+def names(dim: str, keys: list[str]) -> dict[str, str]:
+    """A readable name for each key of a dimension."""
+    ids = [int(k) for k in keys if k.isdigit()]
+    if dim in AREA_LEVELS:
+        model: Any = {"district": District, "street": Street, "community": Community,
+                      "grid": Grid}[dim]  # fmt: skip
+        found = dict(model.objects.filter(code__in=keys).values_list("code", "name"))
+        return {k: found.get(k, k or "未定位") for k in keys}
+    if dim == "channel":
+        return {k: CHANNEL_LABELS[k].zh if k in CHANNEL_LABELS else k for k in keys}  # type: ignore[index]
+    if dim == "category":
+        found = dict(Category.objects.filter(code__in=keys).values_list("code", "name"))
+        return {k: found.get(k, k or "未分类") for k in keys}
+    if dim == "unit":
+        units = dict(Unit.objects.filter(pk__in=ids).values_list("pk", "name"))
+        return {k: units.get(int(k), k) if k.isdigit() else k for k in keys}
+    people = dict(Person.objects.filter(pk__in=ids).values_list("pk", "display_name"))
+    return {k: people.get(int(k)) or f"#{k}" if k.isdigit() else k for k in keys}
+
+
+def indicator_table(
+    actor: Actor, *, dim: str, kind: str, day: date, now: datetime | None = None
+) -> dict[str, Any]:
+    """One row per key of ``dim`` for the period of ``kind`` containing ``day``: every
+    indicator, and for the headline ones 环比 (previous period) and 同比 (a year before)."""
+    period = ind.period_of(kind, day)
+    before, last_year = ind.previous(period), ind.year_before(period)
+    now_sums = sums(actor, dim, period.start, period.end)
+    prev_sums = sums(actor, dim, before.start, before.end)
+    year_sums = sums(actor, dim, last_year.start, last_year.end)
+    keys = sorted(now_sums)
+    label = names(dim, keys)
+    rows = []
+    for k in keys:
+        f = ind.figures(now_sums[k])
+        p = ind.figures(prev_sums.get(k, {}))
+        y = ind.figures(year_sums.get(k, {}))
+        mom = {c: ind.change(f[c], p[c]) for c in HEADLINE}
+        yoy = {c: ind.change(f[c], y[c]) for c in HEADLINE}
+        rows.append({"key": k, "name": label[k], "figures": f, "mom": mom, "yoy": yoy})
+    total = _total(now_sums)
+    return {
+        "dim": dim,
+        "period": _period(period),
+        "previous": previous_label(before, last_year),
+        "generated_at": (now or timezone.now()).isoformat(),
+        "indicators": [_about(i) for i in ind.INDICATORS],
+        "total": ind.figures(total),
+        "rows": rows,
+    }
+
+
+def _period(p: ind.Period) -> dict[str, str]:
+    return {"kind": p.kind, "start": p.start.isoformat(), "end": p.end.isoformat(),
+            "label": p.label}  # fmt: skip
+
+
+def _about(i: ind.Indicator) -> dict[str, Any]:
+    return {"code": i.code, "zh": i.zh, "en": i.en, "kind": i.kind,
+            "definition": i.definition, "higher_is_better": i.higher_is_better}  # fmt: skip
+
+
+def previous_label(before: ind.Period, last_year: ind.Period) -> dict[str, str]:
+    return {"mom": before.label, "yoy": last_year.label}
+
+
+def _total(rows: dict[str, dict[str, int]]) -> dict[str, int]:
+    total: dict[str, int] = defaultdict(int)
+    for row in rows.values():
+        for m, n in row.items():
+            total[m] += n
+    return dict(total)

@@ -1,0 +1,84 @@
+"""Indicators, appraisal and their export, over HTTP in a small demo district."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from rich.console import Console
+
+from lianqin.cases.models import Case
+from lianqin.demo.builder import DEMO_PASSWORD, build_demo
+
+
+@pytest.fixture
+def demo(db, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    build_demo(seed=7, days=3, per_day=20, console=Console(file=io.StringIO()))
+
+
+def login(username: str) -> Client:
+    c = Client()
+    assert c.post("/login/", {"username": username, "password": DEMO_PASSWORD}).status_code == 302
+    return c
+
+
+def test_the_indicator_table_adds_up_to_the_cases(demo):
+    leader = login("leader")
+    today = timezone.localdate()
+    data = leader.get(f"/dashboard/indicators.json?dim=street&period=month&date={today}").json()
+    start = today.replace(day=1)
+    counted = Case.objects.exclude(status="merged").filter(
+        created_at__date__gte=start - timedelta(days=1)
+    )  # a coarse upper bound: the exact figure is the rollup's, checked below
+    registered = sum(r["figures"]["registered"] for r in data["rows"])
+    assert registered == data["total"]["registered"] > 0
+    assert data["total"]["registered"] <= counted.count()
+    assert {i["code"] for i in data["indicators"]} >= {
+        "on_site_rate",
+        "satisfaction",
+        "closure_rate",
+    }
+    page = leader.get("/dashboard/indicators/?dim=category&period=year").content.decode()
+    assert "现场处置率" in page and "指标定义" in page and 'id="indicator-data"' in page
+
+
+def test_bad_parameters_and_the_wrong_people_are_refused(demo):
+    leader = login("leader")
+    bad = leader.get("/dashboard/indicators.json?dim=planet")
+    assert bad.status_code == 400 and bad.json()["field"] == "dim"
+    assert leader.get("/dashboard/indicators.json?date=2026-13-01").json()["field"] == "date"
+    assert login("dispatcher").get("/dashboard/indicators.json").status_code == 403
+    assert Client().get("/dashboard/indicators.json").status_code == 401
+    assert login("grid_worker").get("/dashboard/appraisal/").status_code == 403
+    assert leader.get("/dashboard/appraisal.doc").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "target", ["region", "unit", "worker", "dispatcher", "sender", "duty_leader"]
+)
+def test_every_appraisal_ranks_and_exports(demo, target):
+    leader = login("leader")
+    page = leader.get(f"/dashboard/appraisal/?target={target}&period=month")
+    assert page.status_code == 200
+    xlsx = leader.get(f"/dashboard/appraisal.xlsx?target={target}&period=month")
+    assert xlsx.status_code == 200 and xlsx["Content-Disposition"].endswith('.xlsx"')
+    book = load_workbook(io.BytesIO(xlsx.content))
+    assert any("排名" in ws.title or "考核" in ws.title for ws in book.worksheets)
+    pdf = leader.get(f"/dashboard/appraisal.pdf?target={target}&period=month")
+    assert pdf.content.startswith(b"%PDF")
+    text = "".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "指标定义" in text or "等级" in text
+
+
+def test_the_region_ranking_is_graded_from_its_definitions(demo):
+    leader = login("leader")
+    page = leader.get("/dashboard/appraisal/?target=region&dim=community&period=month")
+    html = page.content.decode()
+    assert 'id="appraisal"' in html
+    assert any(f"grade-{g}" in html for g in "ABCDE")
