@@ -157,6 +157,7 @@ class Channel(StrEnum):
     VIDEO = "video"
     OPEN311 = "open311"
     MANUAL = "manual"
+    EARLY_WARNING = "early_warning"
 
 
 CHANNEL_LABELS = {
@@ -169,6 +170,7 @@ CHANNEL_LABELS = {
     Channel.VIDEO: Label("视频监控", "Video", "#37474f"),
     Channel.OPEN311: Label("Open311", "Open311", "#455a64"),
     Channel.MANUAL: Label("值班录入", "Entered on duty", "#795548"),
+    Channel.EARLY_WARNING: Label("预警发现", "Found by early warning", "#ef6c00"),
 }
 
 

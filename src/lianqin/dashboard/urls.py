@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from lianqin.dashboard import appraisal_views, indicator_views, views
+from lianqin.dashboard import appraisal_views, indicator_views, views, warning_views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -10,5 +10,7 @@ urlpatterns = [
     path("indicators/", indicator_views.page, name="dashboard-indicators"),
     path("indicators.json", indicator_views.data, name="dashboard-indicators-data"),
     path("appraisal/", appraisal_views.page, name="dashboard-appraisal"),
+    path("warnings/", warning_views.page, name="dashboard-warnings"),
+    path("warnings/<int:pk>/<str:what>", warning_views.act, name="dashboard-warning-act"),
     path("appraisal.<str:fmt>", appraisal_views.download, name="dashboard-appraisal-export"),
 ]

@@ -33,6 +33,8 @@ from lianqin.demo.people import LOGINS, create_people
 from lianqin.duty.demo import make_demo_roster
 from lianqin.duty.models import DutyShift, Handover
 from lianqin.errors import InvalidInput
+from lianqin.evaluation.early_warning import KINDS
+from lianqin.evaluation.early_warning_service import scan as scan_early_warnings
 from lianqin.evaluation.models import Inspection, InspectionItem
 from lianqin.geo import service
 from lianqin.geo.demo_gazetteer import build_demo_gazetteer
@@ -202,6 +204,7 @@ def build_demo(
         OutboxMessage.objects.update(delivered_at=now)
         while sweep_once(now).warnings_checked:
             pass
+        early_warnings = scan_early_warnings(now)
         timings["warnings"] = time.perf_counter() - mark
         make_demo_roster(now)
     console.print(
@@ -213,6 +216,9 @@ def build_demo(
             f"分类模型：{model.n_train} 件已结案件、{len(model.labels)} 个类别，"
             f"交叉验证 macro-F1 {model.scores['scores']['macro_f1']:.3f}"
         )
+    console.print(
+        "预警：" + ("，".join(f"{KINDS[k]} {n}" for k, n in early_warnings.items()) or "无")
+    )
     console.print(
         "渠道接入示例："
         + "，".join(f"{INTAKE_LABELS.get(k, k)} {v}" for k, v in intake_counts.items())

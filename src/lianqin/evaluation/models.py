@@ -121,3 +121,33 @@ class AppraisalScheme(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class EarlyWarning(models.Model):
+    """A signal of ``evaluation.early_warning``, kept under its stable key: found again, it
+    is updated, never doubled. ``case`` is the proactive case opened from it (one click)."""
+
+    kind = models.CharField("类型", max_length=20)
+    key = models.CharField(max_length=80, unique=True)
+    title = models.CharField("预警", max_length=200)
+    detail = models.TextField("说明", blank=True)
+    area_code = models.CharField("辖区编码", max_length=15, blank=True, db_index=True)
+    category_code = models.CharField("类别", max_length=20, blank=True)
+    count = models.PositiveIntegerField("件数", default=0)
+    score = models.FloatField("强度", default=0.0)
+    cases = models.JSONField("相关案件", default=list, blank=True)
+    state = models.CharField("状态", max_length=12, default="open", db_index=True)
+    first_seen = models.DateTimeField("首次发现")
+    last_seen = models.DateTimeField("最近发现")
+    case = models.ForeignKey(
+        Case, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="主动立案"
+    )
+    acted_by = models.ForeignKey(Person, models.SET_NULL, null=True, blank=True, related_name="+")
+    acted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "预警"
+        ordering = ["-score", "key"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -134,6 +134,23 @@ def _maybe_retrain() -> None:
         log.info("classifier retrained on %s cases", model.n_train)
 
 
+#: how often a loop looks for early warnings (evaluation.early_warning)
+WARNING_SCAN_SECONDS = 3600.0
+
+
+def _scan_warnings() -> None:
+    """Early warnings: idempotent, so several loops scanning at once do no harm."""
+    from lianqin.evaluation.early_warning_service import scan
+
+    try:
+        found = scan()
+    except Exception:  # a failed scan must not stop deadlines and deliveries
+        log.exception("early-warning scan failed")
+        return
+    if found:
+        log.info("early warnings: %s", found)
+
+
 def beat(name: str, started: datetime, info: dict) -> None:
     Heartbeat.objects.update_or_create(
         name=name, defaults={"beat_at": timezone.now(), "started_at": started, "info": info}
@@ -145,12 +162,15 @@ def run_loop(stop: threading.Event, *, interval: float = 5.0, name: str | None =
     name = name or worker_name()
     started = timezone.now()
     totals = SweepResult()
-    retrain_checked = 0.0
+    retrain_checked = scanned = float("-inf")  # both at the first pass
     while not stop.is_set():
         try:
             if time.monotonic() - retrain_checked > RETRAIN_CHECK_SECONDS:
                 retrain_checked = time.monotonic()
                 _maybe_retrain()
+            if time.monotonic() - scanned > WARNING_SCAN_SECONDS:
+                scanned = time.monotonic()
+                _scan_warnings()
             result = sweep_once(owner=name)
             totals.warnings_changed += result.warnings_changed
             totals.delivered += result.delivered
