@@ -82,3 +82,22 @@ def test_the_region_ranking_is_graded_from_its_definitions(demo):
     html = page.content.decode()
     assert 'id="appraisal"' in html
     assert any(f"grade-{g}" in html for g in "ABCDE")
+
+
+def test_the_ledger_prices_what_each_unit_took_on(demo):
+    from lianqin.evaluation.models import CostRate
+
+    CostRate.objects.create(task="led", yuan=300)
+    leader = login("leader")
+    page = leader.get("/dashboard/ledger/?period=month")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="ledger"' in html and "社区" in html
+    dispatched = Case.objects.filter(mode="dispatched").exclude(lead_unit=None).count()
+    assert dispatched > 0
+    xlsx = leader.get("/dashboard/ledger.xlsx?period=month")
+    book = load_workbook(io.BytesIO(xlsx.content))
+    text = " ".join(str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row)
+    assert "300 元" in text and "主办" in text
+    assert leader.get("/dashboard/ledger.pdf?period=year").content.startswith(b"%PDF")
+    assert login("dispatcher").get("/dashboard/ledger/").status_code == 403

@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.forms import ModelForm
 
 from lianqin.evaluation.appraisal import Scheme
-from lianqin.evaluation.models import AppraisalScheme
+from lianqin.evaluation.cost import TASKS
+from lianqin.evaluation.models import AppraisalScheme, CostRate
 
 
 class SchemeForm(ModelForm):
@@ -28,3 +29,14 @@ class SchemeForm(ModelForm):
 class AppraisalSchemeAdmin(admin.ModelAdmin):
     form = SchemeForm
     list_display = ["target", "title"]
+
+
+@admin.register(CostRate)
+class CostRateAdmin(admin.ModelAdmin):
+    list_display = ["task", "yuan"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "task" and field is not None:
+            field.help_text = "、".join(f"{k}（{v}）" for k, v in TASKS.items())
+        return field

@@ -151,3 +151,17 @@ class EarlyWarning(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CostRate(models.Model):
+    """The unit cost (元) of one task type of the ledger (``evaluation.cost.TASKS``); a task
+    without a row costs its default (``evaluation.cost.Rates``)."""
+
+    task = models.CharField("任务类型", max_length=20, unique=True)
+    yuan = models.DecimalField("单价（元）", max_digits=10, decimal_places=2)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "费随事转单价"
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.yuan}"
