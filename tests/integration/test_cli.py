@@ -123,6 +123,8 @@ def test_init_import_createuser_status(env, tmp_path):
     status = json.loads(lianqin(env, "status", "--json").stdout)
     assert status["counts"]["grids"] == 1 and status["counts"]["centers"] == 3
     assert status["district"] == ["浦口区"]
+    assert "已重建：0 件案件" in lianqin(env, "rollup").stdout
+    assert "本次发现：无" in lianqin(env, "warnings").stdout
 
 
 def test_errors_are_one_clear_line_and_exit_nonzero(env, tmp_path):

@@ -16,6 +16,10 @@ PAGES = [
     ("/unit/", _("本单位工单"), {"unit_handler", "unit_leader"}),
     ("/field/", _("网格员"), {"grid_worker"}),
     ("/dashboard/", _("领导看板"), {"admin", "duty_leader", "leader"}),
+    ("/dashboard/indicators/", _("指标"), {"admin", "duty_leader", "leader"}),
+    ("/dashboard/appraisal/", _("考核"), {"admin", "duty_leader", "leader"}),
+    ("/dashboard/warnings/", _("预警"), {"admin", "dispatcher", "duty_leader", "leader"}),
+    ("/dashboard/ledger/", _("费随事转"), {"admin", "duty_leader", "leader"}),
     ("/routing/", _("派单规则"), {"admin", "dispatcher", "duty_leader"}),
     ("/admin/", _("管理后台"), {"admin"}),
 ]  # fmt: skip
