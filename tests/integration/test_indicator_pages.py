@@ -101,3 +101,19 @@ def test_the_ledger_prices_what_each_unit_took_on(demo):
     assert "300 元" in text and "主办" in text
     assert leader.get("/dashboard/ledger.pdf?period=year").content.startswith(b"%PDF")
     assert login("dispatcher").get("/dashboard/ledger/").status_code == 403
+
+
+def test_the_api_gives_the_same_figures_as_the_pages(demo):
+    leader = login("leader")
+    table = leader.get("/api/v1/indicators?dim=channel&period=year").json()
+    page = leader.get("/dashboard/indicators.json?dim=channel&period=year").json()
+    assert table["rows"] == page["rows"] and table["total"]["registered"] > 0
+    board = leader.get("/api/v1/dashboard?days=7").json()
+    assert board["period"]["new"] >= board["today"]["new"]
+    ranking = leader.get("/api/v1/appraisal?target=unit&period=year").json()
+    assert ranking["weights"] and all("grade" in r for r in ranking["rows"])
+    ledger = leader.get("/api/v1/ledger?period=year").json()
+    assert ledger["total"] == round(sum(x["total"] for x in ledger["lines"]), 2)
+    assert leader.get("/api/v1/warnings").status_code == 200
+    assert login("grid_worker").get("/api/v1/indicators").status_code == 403
+    assert leader.get("/api/v1/indicators?period=decade").status_code == 400

@@ -14,6 +14,7 @@ from lianqin.api.auth import AUTH
 from lianqin.api.intake import router as intake_router
 from lianqin.api.v1_cases import router as cases_router
 from lianqin.api.v1_geo import router as geo_router
+from lianqin.api.v1_indicators import router as indicators_router
 from lianqin.api.v1_intake import channel_router
 from lianqin.api.v1_intake import router as intake_ops_router
 from lianqin.api.v1_reference import router as reference_router
@@ -35,6 +36,7 @@ api.add_router("/v1/geo", geo_router, tags=["geo"])
 api.add_router("/v1", routing_router)
 api.add_router("/v1", work_router)
 api.add_router("/v1", intake_ops_router)
+api.add_router("/v1", indicators_router)
 api.add_router("/intake", channel_router)
 api.add_router("/intake", intake_router)
 
