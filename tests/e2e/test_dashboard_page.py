@@ -40,3 +40,28 @@ def test_dashboard_refuses_a_dispatcher(page_as):
     page = page_as("dispatcher")
     response = page.goto("/dashboard/")
     assert response.status == 403 and "领导看板供领导" in page.content()
+
+
+def test_indicators_appraisal_ledger_and_warnings_for_a_leader(page_as, server):
+    """The indicator table draws its chart; the appraisal ranks and its exports download as
+    real files; the ledger and the warnings open — each page captured for the artifacts."""
+    page = page_as("leader", viewport={"width": 1600, "height": 1000})
+    page.goto("/dashboard/indicators/?dim=street&period=month")
+    page.wait_for_selector("#chart-indicators canvas")
+    assert page.locator("#indicator-table tbody tr").count() >= 2
+    assert "%" in page.locator("#indicator-table tfoot").inner_text()
+    shot(page, "indicators")
+    page.goto("/dashboard/appraisal/?target=region&dim=community&period=month")
+    assert page.locator("#appraisal tbody tr").count() >= 2
+    shot(page, "appraisal")
+    for fmt, magic in (("xlsx", b"PK"), ("pdf", b"%PDF")):
+        with page.expect_download() as info:
+            page.click(f"#export-{fmt}")
+        path = info.value.path()
+        assert path is not None and path.read_bytes().startswith(magic)
+    page.goto("/dashboard/ledger/?period=month")
+    assert page.locator("#ledger tbody tr").count() >= 1
+    shot(page, "ledger")
+    page.goto("/dashboard/warnings/")
+    assert page.locator("#warnings").is_visible()
+    shot(page, "warnings")

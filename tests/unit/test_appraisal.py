@@ -7,7 +7,9 @@ import pytest
 
 from lianqin.evaluation.appraisal import Scheme, appraise, grade, part
 
-SCHEME = Scheme("region", "测试", {"satisfaction": 50, "rework_rate": 25, "on_site": 25})
+SCHEME = Scheme(
+    "region", "测试", {"satisfaction": 50, "rework_rate": 25, "on_site": 25}, min_cases=0
+)
 
 
 def test_parts_follow_the_definitions():
@@ -43,3 +45,12 @@ def test_grade_lines():
 def test_a_bad_scheme_is_refused_with_its_name(weights):
     with pytest.raises(ValueError, match="坏方案"):
         appraise(Scheme("region", "坏方案", weights), [])
+
+
+def test_too_few_cases_are_not_graded():
+    scheme = Scheme("region", "测试", {"satisfaction": 100}, min_cases=5)
+    rows = [("a", "甲", {"registered": 4, "satisfaction": 0.2}),
+            ("b", "乙", {"registered": 5, "satisfaction": 0.9})]  # fmt: skip
+    out = {s.key: s for s in appraise(scheme, rows)}
+    assert out["a"].score is None and out["a"].rank == 0
+    assert out["b"].score == 90.0 and out["b"].rank == 1

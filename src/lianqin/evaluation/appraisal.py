@@ -5,7 +5,8 @@ a rate scores ``100 × rate`` when higher is better and ``100 × (1 − rate)`` 
 better; a workload scores ``100 × count ÷ the largest count among peers`` — and the total
 is the weighted mean over the indicators that have a figure (an indicator without data,
 e.g. no callback yet, drops out and the remaining weights are rescaled, so nobody gains or
-loses for what did not happen). Grades: A ≥ 90, B ≥ 80, C ≥ 70, D ≥ 60, else E
+loses for what did not happen). A target with fewer than ``min_cases`` registered cases in
+the period is not graded (样本不足). Grades: A ≥ 90, B ≥ 80, C ≥ 70, D ≥ 60, else E
 (configurable). Ties rank by the larger workload, then by name.
 
 What must hold (``tests/unit/test_appraisal.py``): weights need not sum to 100; a scheme
@@ -39,6 +40,9 @@ class Scheme:
     title: str
     weights: Mapping[str, float]
     grades: Sequence[tuple[str, float]] = GRADES
+    #: fewer registered cases than this in the period: not graded (样本不足), since one
+    #: late case would decide a grade
+    min_cases: int = 5
 
     def check(self) -> None:
         for code, w in self.weights.items():
@@ -111,6 +115,10 @@ def appraise(
     out = []
     for key, name, figures in rows:
         s = Scored(key, name, figures)
+        few = figures.get("registered")
+        if few is not None and few < scheme.min_cases:
+            out.append(s)
+            continue
         for code, weight in scheme.weights.items():
             p = part(code, figures.get(code), peaks.get(code, 0.0))
             if p is not None and weight:
