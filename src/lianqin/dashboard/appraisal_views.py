@@ -85,8 +85,10 @@ def build_report(result: dict[str, Any]) -> export.Report:
                 for c, w in scheme.weights.items()]  # fmt: skip
     rows = service.as_rows(result["rows"], scheme)
     ranked = [r for r in rows if r["score"] is not None][:30]
-    chart = export.Chart("得分", "hbar", [str(r["name"]) for r in ranked],
-                         [("得分", [r["score"] for r in ranked])])  # fmt: skip
+    chart = None  # nobody graded (too few cases): the table says so, no empty chart
+    if ranked:
+        chart = export.Chart("得分", "hbar", [str(r["name"]) for r in ranked],
+                             [("得分", [r["score"] for r in ranked])])  # fmt: skip
     definitions = [(i.zh, i.definition) for i in ind.INDICATORS if i.code in scheme.weights]
     definitions += [
         ("指标得分", "比率指标：越高越好者得分 = 100 × 比率，越低越好者 = 100 × (1 − 比率)；"

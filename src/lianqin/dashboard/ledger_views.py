@@ -71,9 +71,10 @@ def build_report(result: dict[str, Any]) -> export.Report:
             row[f"y_{t}"] = line.amounts.get(t)
         rows.append(row)
     top = result["lines"][:20]
-    chart = export.Chart(
-        "应随事转经费（元）", "hbar", [x.name for x in top], [("合计", [x.total for x in top])]
-    )
+    chart = None
+    if top:
+        chart = export.Chart("应随事转经费（元）", "hbar", [x.name for x in top],
+                             [("合计", [x.total for x in top])])  # fmt: skip
     definitions = [(f"{label}单价", f"{getattr(rates, t):g} 元") for t, label in cost.TASKS.items()]
     definitions += [
         ("主办", "期间上报、派单后由本单位主办（最终主办单位）的案件数"),
