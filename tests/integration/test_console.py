@@ -250,4 +250,9 @@ def test_every_page_has_its_english(client, world):
     login(client, world, "duty_leader")
     assert "Roster" in client.get("/duty/").content.decode()
     assert "Big screen" in client.get("/dashboard/").content.decode()
+    indicators = client.get("/dashboard/indicators/").content.decode()
+    assert "Definitions" in indicators and "On-site rate" in indicators
+    assert "Export Excel" in client.get("/dashboard/appraisal/").content.decode()
+    assert "Funding that should follow" in client.get("/dashboard/ledger/").content.decode()
+    assert "Early warnings" in client.get("/dashboard/warnings/").content.decode()
     translation.activate("zh-hans")

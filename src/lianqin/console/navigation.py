@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 #: (url, label, roles)
 PAGES = [
@@ -18,7 +19,7 @@ PAGES = [
     ("/dashboard/", _("领导看板"), {"admin", "duty_leader", "leader"}),
     ("/dashboard/indicators/", _("指标"), {"admin", "duty_leader", "leader"}),
     ("/dashboard/appraisal/", _("考核"), {"admin", "duty_leader", "leader"}),
-    ("/dashboard/warnings/", _("预警"), {"admin", "dispatcher", "duty_leader", "leader"}),
+    ("/dashboard/warnings/", pgettext_lazy("early warning", "预警"), {"admin", "dispatcher", "duty_leader", "leader"}),
     ("/dashboard/ledger/", _("费随事转"), {"admin", "duty_leader", "leader"}),
     ("/routing/", _("派单规则"), {"admin", "dispatcher", "duty_leader"}),
     ("/admin/", _("管理后台"), {"admin"}),

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from lianqin.cases.access import actor_for
 from lianqin.errors import InvalidInput, LianqinError
@@ -18,8 +19,9 @@ from lianqin.evaluation import export, queries
 from lianqin.evaluation import indicators as ind
 from lianqin.evaluation.appraisal import DEFAULT_SCHEMES, is_workload
 
-TARGET_LABELS = {"region": "区域", "unit": "参勤单位", "worker": "网格员（监督员）",
-                 "dispatcher": "受理员", "sender": "派遣员", "duty_leader": "值班长"}  # fmt: skip
+TARGET_LABELS = {"region": _("区域"), "unit": _("参勤单位"), "worker": _("网格员（监督员）"),
+                 "dispatcher": _("受理员"), "sender": _("派遣员"),
+                 "duty_leader": _("值班长")}  # fmt: skip
 FORMATS = {"xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     export.to_xlsx), "pdf": ("application/pdf", export.to_pdf)}  # fmt: skip
 
@@ -50,8 +52,9 @@ def page(request: HttpRequest) -> HttpResponse:
     columns = [(c, _label(c), w) for c, w in scheme.weights.items()]
     return render(request, "dashboard/appraisal.html", {
         "result": result, "columns": columns, "targets": TARGET_LABELS,
-        "levels": {k: v for k, v in {"street": "街道", "community": "社区", "grid": "网格"}.items()},
-        "periods": {"month": "月", "quarter": "季度", "year": "年"},
+        "levels": {"district": _("区"), "street": _("街道"), "community": _("社区"),
+                   "grid": _("网格")},
+        "periods": {"month": _("月"), "quarter": _("季度"), "year": _("年")},
         "query": request.GET.urlencode(),
     })  # fmt: skip
 

@@ -7,15 +7,19 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from lianqin.cases.access import actor_for
 from lianqin.errors import LianqinError, Unauthenticated
 from lianqin.evaluation import indicators as ind
 from lianqin.evaluation import queries
 
-DIM_LABELS = {"district": "区", "street": "街道", "community": "社区", "grid": "网格",
-              "channel": "渠道", "category": "类别", "unit": "参勤单位", "worker": "网格员"}  # fmt: skip
-PERIOD_LABELS = {"day": "日", "week": "周", "month": "月", "quarter": "季度", "year": "年"}
+DIM_LABELS = {"district": _("区"), "street": _("街道"), "community": _("社区"), "grid": _("网格"),
+              "channel": _("渠道"), "category": _("类别"), "unit": _("参勤单位"),
+              "worker": _("网格员")}  # fmt: skip
+PERIOD_LABELS = {"day": _("日"), "week": _("周"), "month": _("月"), "quarter": _("季度"),
+                 "year": _("年")}  # fmt: skip
 
 
 def _table(request: HttpRequest) -> dict:
@@ -36,7 +40,9 @@ def page(request: HttpRequest) -> HttpResponse:
         table = _table(request)
     except LianqinError as exc:
         return render(request, "console/error.html", {"error": exc}, status=exc.http_status)
-    shown = [i for i in ind.INDICATORS]
+    english = (get_language() or "").startswith("en")
+    shown = [{"code": i.code, "kind": i.kind, "definition": i.definition,
+              "zh": i.en if english else i.zh} for i in ind.INDICATORS]  # fmt: skip
     return render(request, "dashboard/indicators.html", {
         "table": table, "shown": shown, "dims": DIM_LABELS, "periods": PERIOD_LABELS,
         "date": table["period"]["start"],

@@ -9,10 +9,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from lianqin.cases.access import actor_for
 from lianqin.errors import InvalidInput, LianqinError
 from lianqin.evaluation import cost, cost_service, export, queries
+
+TASK_LABELS = {"led": _("主办"), "taken_over": _("接手"), "assisted": _("协办"),
+               "hours": _("办理工时"), "on_site": _("现场处置")}  # fmt: skip
 
 
 def _run(request: HttpRequest) -> dict[str, Any]:
@@ -30,8 +34,8 @@ def page(request: HttpRequest) -> HttpResponse:
     except LianqinError as exc:
         return render(request, "console/error.html", {"error": exc}, status=exc.http_status)
     return render(request, "dashboard/ledger.html", {
-        "result": result, "tasks": cost.TASKS, "query": request.GET.urlencode(),
-        "periods": {"month": "月", "quarter": "季度", "year": "年"},
+        "result": result, "tasks": TASK_LABELS, "query": request.GET.urlencode(),
+        "periods": {"month": _("月"), "quarter": _("季度"), "year": _("年")},
     })  # fmt: skip
 
 
