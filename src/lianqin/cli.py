@@ -284,6 +284,7 @@ def status(
 from lianqin.cli_classify import register as _register_classify  # noqa: E402
 from lianqin.cli_evaluation import register as _register_evaluation  # noqa: E402
 from lianqin.cli_geo import register as _register_geo  # noqa: E402
+from lianqin.cli_hot import register as _register_hot  # noqa: E402
 from lianqin.cli_intake import register as _register_intake  # noqa: E402
 
 
@@ -296,6 +297,7 @@ _register_geo(app, setup=_setup_quietly, fail=fail, console=console)
 _register_intake(app, setup=_setup_quietly, fail=fail, console=console)
 _register_classify(app, setup=_setup_quietly, fail=fail, console=console)
 _register_evaluation(app, setup=_setup_quietly, fail=fail, console=console)
+_register_hot(app, setup=_setup_quietly, fail=fail, console=console)
 
 
 def main() -> None:

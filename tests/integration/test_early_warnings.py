@@ -64,3 +64,20 @@ def test_warnings_are_scoped_and_need_the_right_role(world, client: Client):
     assert client.post(f"/dashboard/warnings/{warning.pk}/dismiss").status_code == 302
     warning.refresh_from_db()
     assert warning.state == "dismissed"
+
+
+def test_a_hot_issue_among_the_reports_is_a_warning(world):
+    texts = [
+        "阳光花园小区旁边搅拌站夜里施工噪音太大，粉尘到处都是",
+        "阳光花园小区附近搅拌站晚上噪音扰民，粉尘污染严重",
+        "投诉阳光花园小区边上的搅拌站，噪音和粉尘让人没法休息",
+    ]
+    for i, text in enumerate(texts):
+        new_case(world, 0, external_id=f"HOT-{i}", title=text[:12], description=text,
+                 reporter_phone=f"1390000000{i}")  # fmt: skip
+    assert service.scan().get("hot") == 1
+    hot = EarlyWarning.objects.get(kind="hot")
+    assert hot.count == 3 and "搅拌站" in hot.title + hot.detail
+    assert hot.area_code == Case.objects.get(reports__external_id="HOT-0").area_code
+    service.scan()
+    assert EarlyWarning.objects.filter(kind="hot").count() == 1

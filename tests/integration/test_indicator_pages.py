@@ -118,3 +118,27 @@ def test_the_api_gives_the_same_figures_as_the_pages(demo):
     assert leader.get("/api/v1/warnings").status_code == 200
     assert login("grid_worker").get("/api/v1/indicators").status_code == 403
     assert leader.get("/api/v1/indicators?period=decade").status_code == 400
+
+
+def test_sample_inspection_findings_give_the_pass_rate(demo):
+    from datetime import date
+
+    from lianqin.cases.access import actor_for
+    from lianqin.evaluation.inspections import draw_inspection, record_finding
+    from lianqin.evaluation.sampling import Plan
+    from lianqin.org.models import Person
+
+    leader = actor_for(Person.objects.get(username="duty_leader"))
+    today = timezone.localdate()
+    drawn = draw_inspection(leader, start=today - timedelta(days=5), end=today,
+                            plan=Plan(strata=("street",), per_stratum=1, seed=1))  # fmt: skip
+    items = list(drawn.items.select_related("inspector", "case"))
+    assert len(items) >= 2
+    for i, item in enumerate(items):
+        record_finding(actor_for(item.inspector), item.pk, passed=i > 0, finding="未清理干净")
+    data = login("leader").get(f"/dashboard/indicators.json?dim=street&period=day&date={today}")
+    total = data.json()["total"]
+    assert total["inspection_pass_rate"] == round((len(items) - 1) / len(items), 4)
+    by_unit = login("leader").get("/dashboard/indicators.json?dim=unit&period=week")
+    assert by_unit.status_code == 400 and by_unit.json()["field"] == "period"
+    assert date.fromisoformat(data.json()["period"]["start"]) == today

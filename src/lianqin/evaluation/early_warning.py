@@ -13,6 +13,8 @@ The four rules, each with its thresholds in :class:`Config`:
 * **repeated callers** (重复来电): one caller (a keyed hash of the phone number — the number
   itself is never read here) with ≥ ``caller_min`` reports in the window: a citizen whose
   problem the system keeps failing, or a misuse to look at;
+* **hot issue** (热点问题): a cluster of reports about one problem in one place and time
+  (``triage.hotspots``, docs/hot_issues.md), keyed by its earliest report;
 * **reopened twice** (二次重启): a case reopened ≥ ``reopen_min`` times after an unsatisfied
   callback.
 
@@ -47,6 +49,7 @@ KINDS = {
     "rising": "类别异常上升",
     "repeat_caller": "重复来电",
     "reopened": "二次重启",
+    "hot": "热点问题",
 }
 
 

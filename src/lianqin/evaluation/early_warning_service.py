@@ -12,6 +12,7 @@ read, only its keyed hash.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +28,7 @@ from lianqin.choices import Channel, Role
 from lianqin.errors import Forbidden, NotFound
 from lianqin.evaluation import early_warning as rules
 from lianqin.evaluation.models import EarlyWarning
+from lianqin.triage import hotspots
 
 log = logging.getLogger("lianqin.early_warning")
 VIEW_ROLES = {Role.LEADER, Role.DUTY_LEADER, Role.ADMIN, Role.DISPATCHER}
@@ -54,6 +56,7 @@ def scan(now: datetime | None = None, cfg: rules.Config = rules.DEFAULT) -> dict
         *rules.rising(_rising_rows(now, cfg), cfg),
         *rules.repeat_callers(_caller_rows(since, now, cfg), cfg),
         *rules.reopened(_reopened_rows(cfg), cfg),
+        *_hot(since, now),
     ]
     for signal in found:
         _keep(signal, now)
@@ -131,6 +134,50 @@ def _reopened_rows(cfg: rules.Config) -> list[tuple[str, str, str, int]]:
     rows = Case.objects.filter(reopen_count__gte=cfg.reopen_min, status__in=list(OPEN))
     return [(n, a, c or "", r) for n, a, c, r in
             rows.values_list("number", "area_code", "category__code", "reopen_count")]  # fmt: skip
+
+
+#: the most recent reports a hot-issue scan reads (its cost grows with the square of the
+#: near-duplicates; docs/hot_issues.md)
+HOT_LIMIT = 20_000
+
+
+def _hot(since: datetime, now: datetime, top: int = 20) -> list[rules.Signal]:
+    rows = list(
+        Report.objects.filter(received_at__gte=since, received_at__lte=now)
+        .exclude(case=None)
+        .order_by("-received_at")
+        .values_list("pk", "title", "description", "received_at", "reporter__phone_key",
+                     "case__area_code", "case__number", "case__category__code")[:HOT_LIMIT]
+    )  # fmt: skip
+    facts = {str(r[0]): r for r in rows}
+    messages = [
+        hotspots.Message(str(pk), f"{title}\n{body}", at, key or "", place=(area or "")[:9])
+        for pk, title, body, at, key, area, _, _ in rows
+    ]
+    out = []
+    for h in hotspots.find_hotspots(messages, now=now, top=top):
+        members = [facts[k] for k in h.messages if k in facts]
+        areas = [m[5] or "" for m in members]
+        numbers = list(dict.fromkeys(m[6] for m in members))
+        categories = Counter(m[7] for m in members if m[7])
+        out.append(rules.Signal(
+            "hot", f"hot:{min(h.messages, key=int)}", f"热点：{h.label}"[:200],
+            _common_prefix(areas), categories.most_common(1)[0][0] if categories else "",
+            len(h.messages), h.heat, tuple(numbers[:20]),
+            f"{h.place or '—'}；{len(h.messages)} 件、{h.reporters} 人，"
+            f"{h.first:%m-%d} 至 {h.last:%m-%d}；{'、'.join(h.terms[:5])}",
+        ))  # fmt: skip
+    return out
+
+
+def _common_prefix(codes: list[str]) -> str:
+    """The deepest area all the codes share (district, street, community or grid)."""
+    if not codes:
+        return ""
+    for n in (15, 12, 9, 6):
+        if all(len(c) >= n and c[:n] == codes[0][:n] for c in codes):
+            return codes[0][:n]
+    return ""
 
 
 def _keep(s: rules.Signal, now: datetime) -> None:

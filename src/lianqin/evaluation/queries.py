@@ -20,11 +20,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
 from lianqin.cases.access import Actor
+from lianqin.cases.models import Case
 from lianqin.choices import CHANNEL_LABELS, Role
 from lianqin.errors import Forbidden, InvalidInput
 from lianqin.evaluation import indicators as ind
@@ -36,6 +37,11 @@ VIEW_ROLES = {Role.LEADER, Role.DUTY_LEADER, Role.ADMIN}
 AREA_LEVELS = {"district": 6, "street": 9, "community": 12, "grid": 15}
 DIMENSIONS = (*AREA_LEVELS, "channel", "category", "unit", "worker")
 HEADLINE = ("registered", "on_site_rate", "closure_rate", "close_on_time_rate", "satisfaction")
+#: the measures the HEADLINE indicators are made of (all a comparison period needs)
+COMPARED = ("registered", "on_site", "dispatched", "closed", "due_close", "closed_on_time",
+            "cb_satisfied", "cb_basic", "cb_unsatisfied")  # fmt: skip
+#: dimensions with day rows (evaluation.rollup.DAILY): any period; the others by month
+DAILY_DIMS = {*("district", "street", "community", "grid"), "channel"}
 
 
 def check_may_view(actor: Actor) -> None:
@@ -66,49 +72,70 @@ def _rows(actor: Actor, dim: str) -> QuerySet[Tally]:
     return qs
 
 
-def sums(actor: Actor, dim: str, start: date, end: date) -> dict[str, dict[str, int]]:
-    """``{key: {measure: sum}}`` over ``[start, end)`` for one dimension."""
+def sums(
+    actor: Actor, dim: str, start: date, end: date, wanted: tuple[str, ...] = ind.MEASURES
+) -> dict[str, dict[str, int]]:
+    """``{key: {measure: sum}}`` over ``[start, end)`` for one dimension (only the
+    ``wanted`` measures: the comparison periods need a few)."""
     months, days = ind.split(start, end)
+    if days and dim not in DAILY_DIMS:
+        raise InvalidInput(
+            f"维度 {dim} 按月汇总，不能按日或按周统计",
+            field="period",
+            hint="类别、参勤单位、网格员请选月、季度或年；按日、按周请选区域或渠道",
+        )
     qs = _rows(actor, dim)
     key: Any = Substr("area", 1, AREA_LEVELS[dim]) if dim in AREA_LEVELS else F("key")
-    wanted = Q(grain="m", period__in=months) if months else Q(pk__in=[])
+    which = Q(grain="m", period__in=months) if months else Q(pk__in=[])
     if days:
-        wanted |= Q(grain="d", period__in=days)
+        which |= Q(grain="d", period__in=days)
     rows = (
-        qs.filter(wanted)
+        qs.filter(which)
         .annotate(k=key)
         .values("k")
-        .annotate(**{m: Sum(m) for m in ind.MEASURES})
+        .annotate(**{m: Sum(m) for m in wanted})
         .order_by()
     )
-    out = {r["k"]: {m: int(r[m] or 0) for m in ind.MEASURES} for r in rows}  # type: ignore[literal-required]
+    out = {r["k"]: {m: int(r[m] or 0) for m in wanted} for r in rows}  # type: ignore[literal-required]
     for k, (n, passed) in _inspections(actor, dim, start, end).items():
-        row = out.setdefault(k, dict.fromkeys(ind.MEASURES, 0))
+        row = out.setdefault(k, dict.fromkeys(wanted, 0))
         row["inspected"], row["inspected_passed"] = n, passed
     return out
 
 
+#: the case column each dimension is keyed by, for the findings of sample inspections
+_CASE_KEY = {"channel": "channel", "unit": "lead_unit_id", "worker": "assignee_id",
+             "category": "category__code"}  # fmt: skip
+
+
 def _inspections(actor: Actor, dim: str, start: date, end: date) -> dict[str, tuple[int, int]]:
+    """Findings recorded in the range, counted per key: the items first (few, by their
+    ``checked_at``), then their cases' keys — never a join the planner may start from the
+    cases' side."""
     tz = ZoneInfo(settings.TIME_ZONE)
-    qs = InspectionItem.objects.filter(
-        passed__isnull=False,
-        checked_at__gte=datetime.combine(start, time(), tz),
-        checked_at__lt=datetime.combine(end, time(), tz),
+    items = list(
+        InspectionItem.objects.filter(
+            passed__isnull=False,
+            checked_at__gte=datetime.combine(start, time(), tz),
+            checked_at__lt=datetime.combine(end, time(), tz),
+        ).values_list("case_id", "passed")
     )
+    if not items:
+        return {}
+    cases = Case.objects.filter(pk__in={c for c, _ in items})
     if actor.scope_code:
-        qs = qs.filter(case__area_code__startswith=actor.scope_code[:9])
-    field: Any = {
-        "channel": F("case__channel"),
-        "unit": F("case__lead_unit_id"),
-        "worker": F("case__assignee_id"),
-        "category": Substr("case__category__code", 1, 4),
-    }.get(dim) or Substr("case__area_code", 1, AREA_LEVELS[dim])
-    rows = (
-        qs.annotate(k=field)
-        .values("k")
-        .annotate(n=Count("id"), ok=Count("id", filter=Q(passed=True)))
-    )
-    return {str(r["k"] or ""): (r["n"], r["ok"]) for r in rows.order_by()}
+        cases = cases.filter(area_code__startswith=actor.scope_code[:9])
+    column = _CASE_KEY.get(dim, "area_code")
+    keys = dict(cases.values_list("pk", column))
+    out: dict[str, tuple[int, int]] = {}
+    for case_id, passed in items:
+        if case_id not in keys:
+            continue
+        raw = str(keys[case_id] or "")
+        k = raw[: AREA_LEVELS[dim]] if dim in AREA_LEVELS else raw[:4] if dim == "category" else raw
+        n, ok = out.get(k, (0, 0))
+        out[k] = (n + 1, ok + int(bool(passed)))
+    return out
 
 
 def names(dim: str, keys: list[str]) -> dict[str, str]:
@@ -139,8 +166,8 @@ def indicator_table(
     period = ind.period_of(kind, day)
     before, last_year = ind.previous(period), ind.year_before(period)
     now_sums = sums(actor, dim, period.start, period.end)
-    prev_sums = sums(actor, dim, before.start, before.end)
-    year_sums = sums(actor, dim, last_year.start, last_year.end)
+    prev_sums = sums(actor, dim, before.start, before.end, COMPARED)
+    year_sums = sums(actor, dim, last_year.start, last_year.end, COMPARED)
     keys = sorted(now_sums)
     label = names(dim, keys)
     rows = []
