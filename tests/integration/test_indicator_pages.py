@@ -6,7 +6,8 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.test import Client
+from django.core.management import call_command
+from django.test import Client, override_settings
 from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -16,10 +17,21 @@ from lianqin.cases.models import Case
 from lianqin.demo.builder import DEMO_PASSWORD, build_demo
 
 
+@pytest.fixture(scope="module")
+def _demo_once(django_db_setup, django_db_blocker):
+    """One small demo district for the whole module (built once, committed, flushed at
+    the end); each test still runs in its own transaction and leaves it as it found it."""
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=fast):
+        build_demo(seed=7, days=3, per_day=20, console=Console(file=io.StringIO()))
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
 @pytest.fixture
-def demo(db, settings):
+def demo(_demo_once, db, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    build_demo(seed=7, days=3, per_day=20, console=Console(file=io.StringIO()))
 
 
 def login(username: str) -> Client:
