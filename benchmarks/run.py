@@ -119,6 +119,11 @@ def main() -> None:
     )
 
     sys.path.insert(0, str(HERE))
+    from bench_rollup_write import compare as rollup_write
+
+    rows.append(("**the rollup on the write path** (`benchmarks/bench_rollup_write.py`)", "", ""))
+    rows += rollup_write()
+
     from bench_gridindex import run as run_gridindex
 
     rows.append(("**point → grid at scale** (`benchmarks/bench_gridindex.py`)", "", ""))

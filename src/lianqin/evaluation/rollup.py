@@ -143,23 +143,33 @@ def track_many(cases: Iterable[Case]) -> None:
 
 
 def apply(changes: dict[Key, dict[str, int]]) -> None:
-    """Add ``changes`` to the rollup: one upsert per row, in key order."""
+    """Add ``changes`` to the rollup: one multi-row upsert (one round trip), rows in key
+    order."""
     if not changes:
         return
     table = connection.ops.quote_name(Tally._meta.db_table)
-    cols = ", ".join(MEASURES)
+    row = "(" + ", ".join(["%s"] * (5 + len(MEASURES))) + ")"
     updates = ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in MEASURES)
-    sql = (
-        f"INSERT INTO {table} (grain, period, dim, area, key, {cols}) "  # noqa: S608
-        f"VALUES (%s, %s, %s, %s, %s, {', '.join(['%s'] * len(MEASURES))}) "
-        f"ON CONFLICT (grain, dim, period, area, key) DO UPDATE SET {updates}"
-    )
-    params: list[tuple[Any, ...]] = [
-        (g, p, d, a, k, *(changes[(g, p, d, a, k)].get(m, 0) for m in MEASURES))
-        for g, p, d, a, k in sorted(changes)
-    ]
+    keys = sorted(changes)
     with connection.cursor() as cur:
-        cur.executemany(sql, params)
+        for part in _parts(keys, 5 + len(MEASURES)):
+            sql = (
+                f"INSERT INTO {table} (grain, period, dim, area, key, {', '.join(MEASURES)}) "  # noqa: S608
+                f"VALUES {', '.join([row] * len(part))} "
+                f"ON CONFLICT (grain, dim, period, area, key) DO UPDATE SET {updates}"
+            )
+            params: list[Any] = []
+            for k in part:
+                params += [*k, *(changes[k].get(m, 0) for m in MEASURES)]
+            cur.execute(sql, params)
+
+
+def _parts(keys: list[Any], width: int) -> Iterator[list[Any]]:
+    """Rows per statement under SQLite's limit of 32,766 parameters (a bulk intake batch
+    can touch thousands of rows)."""
+    size = max(1, 30_000 // width)
+    for i in range(0, len(keys), size):
+        yield keys[i : i + size]
 
 
 EventKey = tuple[str, date, str, int, str, str]  # grain, period, area, person, role, action
@@ -189,14 +199,18 @@ def track_events(events: Iterable[tuple[CaseEvent, str]]) -> None:
     if not counts:
         return
     table = connection.ops.quote_name(EventTally._meta.db_table)
-    sql = (
-        f"INSERT INTO {table} (grain, period, area, person, role, action, n) "  # noqa: S608
-        "VALUES (%s, %s, %s, %s, %s, %s, %s) "
-        f"ON CONFLICT (grain, action, period, area, person, role) "
-        f"DO UPDATE SET n = {table}.n + excluded.n"
-    )
     with connection.cursor() as cur:
-        cur.executemany(sql, [(*k, n) for k, n in sorted(counts.items())])
+        for part in _parts(sorted(counts), 7):
+            sql = (
+                f"INSERT INTO {table} (grain, period, area, person, role, action, n) "  # noqa: S608
+                f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s, %s)'] * len(part))} "
+                f"ON CONFLICT (grain, action, period, area, person, role) "
+                f"DO UPDATE SET n = {table}.n + excluded.n"
+            )
+            params: list[Any] = []
+            for k in part:
+                params += [*k, counts[k]]
+            cur.execute(sql, params)
 
 
 # --- rebuild ------------------------------------------------------------------------------
