@@ -4,15 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('intake', '0001_initial'),
+        ("intake", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='quarantinedpayload',
-            name='channel',
-            field=models.CharField(choices=[('hotline_12345', '12345热线'), ('alarm_110', '110警情'), ('petition_online', '网络问政'), ('portal', '政府网站'), ('zongzhi', '综治平台'), ('patrol', '网格巡查'), ('video', '视频监控'), ('open311', 'Open311'), ('manual', '值班录入'), ('early_warning', '预警发现')], max_length=20, verbose_name='渠道'),
+            model_name="quarantinedpayload",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("hotline_12345", "12345热线"),
+                    ("alarm_110", "110警情"),
+                    ("petition_online", "网络问政"),
+                    ("portal", "政府网站"),
+                    ("zongzhi", "综治平台"),
+                    ("patrol", "网格巡查"),
+                    ("video", "视频监控"),
+                    ("open311", "Open311"),
+                    ("manual", "值班录入"),
+                    ("early_warning", "预警发现"),
+                ],
+                max_length=20,
+                verbose_name="渠道",
+            ),
         ),
     ]
