@@ -25,6 +25,7 @@ appends a section to ``benchmarks/results_indicators.md``.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -206,12 +207,17 @@ def child(db: str, n: int, seed: int, repeats: int, out: Path, reuse: bool = Fal
     from django.utils import timezone
     from gen_cases import generate, prepare
 
+    measured = ("evaluation/rollup.py", "evaluation/queries.py", "evaluation/indicators.py",
+                "dashboard/queries.py")  # fmt: skip
+    code = {m: hashlib.sha256((REPO / "src/lianqin" / m).read_bytes()).hexdigest()[:10]
+            for m in measured}  # fmt: skip
     if reuse:
         earlier = json.loads(out.read_text())
         assert "generate" in earlier, "nothing to reuse: the earlier run wrote no cases"
-        report = Report(out, earlier | {"repeats": repeats, "reused": True})
+        report = Report(out, earlier | {"repeats": repeats, "reused": True, "code": code})
     else:
-        report = Report(out, {"db": db, "cases": n, "seed": seed, "repeats": repeats})
+        report = Report(out, {"db": db, "cases": n, "seed": seed, "repeats": repeats,
+                              "code": code})  # fmt: skip
         start = time.perf_counter()
         prepare()
         report["prepare_s"] = time.perf_counter() - start
@@ -410,6 +416,9 @@ def section(data: dict[str, Any], machine: str) -> str:
     if loads:
         rows.append(("1-min load average (2 cores; other work shares the machine)",
                      "", ", ".join(loads)))  # fmt: skip
+    if data.get("code"):
+        rows.append(("code measured (sha-256 of the file as the run started)", "",
+                     ", ".join(f"`{k}` {v}" for k, v in data["code"].items())))  # fmt: skip
     lines += ["| phase | figure | note |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     queries = data.get("queries", [])

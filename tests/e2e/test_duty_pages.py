@@ -48,6 +48,7 @@ def test_roster_on_duty_and_a_pattern(page_as, server):
     shot(page, "duty")
 
     later = datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=40)
+    later += timedelta(days=(7 - later.weekday()) % 7)  # a Monday: both days in one week
     page.fill("input[name=first]", later.isoformat())
     page.fill("input[name=last]", (later + timedelta(days=1)).isoformat())
     page.fill("input[name=slots]", "9点-10点")

@@ -90,8 +90,12 @@ def test_every_appraisal_ranks_and_exports(demo, target):
 
 def test_the_region_ranking_is_graded_from_its_definitions(demo):
     leader = login("leader")
-    # the whole district: enough cases on any day of the month to be graded
-    page = leader.get("/dashboard/appraisal/?target=region&dim=district&period=month")
+    # the whole district over the week holding yesterday (a full day of the demo, whatever
+    # today's date): enough cases to be graded
+    yesterday = timezone.localdate() - timedelta(days=1)
+    page = leader.get(
+        f"/dashboard/appraisal/?target=region&dim=district&period=week&date={yesterday}"
+    )
     html = page.content.decode()
     assert 'id="appraisal"' in html
     assert any(f"grade-{g}" in html for g in "ABCDE")
@@ -154,3 +158,23 @@ def test_sample_inspection_findings_give_the_pass_rate(demo):
     by_unit = login("leader").get("/dashboard/indicators.json?dim=unit&period=week")
     assert by_unit.status_code == 400 and by_unit.json()["field"] == "period"
     assert date.fromisoformat(data.json()["period"]["start"]) == today
+
+
+def test_a_community_viewer_sees_only_the_community(demo):
+    """Area figures by the full scope; street-keyed tables (channel, unit…) are refused
+    rather than showing the whole street."""
+    from lianqin.org.models import Community
+    from lianqin.org.people import create_person
+
+    community = Community.objects.order_by("code").first()
+    assert community is not None
+    create_person("cl", DEMO_PASSWORD, role="duty_leader", scope=community.code, validate=False)
+    viewer = login("cl")
+    rows = viewer.get("/dashboard/indicators.json?dim=grid&period=year").json()["rows"]
+    assert rows and all(r["key"].startswith(community.code) for r in rows)
+    mine = Case.objects.exclude(status="merged").filter(area_code__startswith=community.code)
+    this_year = mine.filter(created_at__year=timezone.localdate().year).count()
+    assert sum(r["figures"]["reports"] >= 1 for r in rows) <= this_year
+    assert viewer.get("/dashboard/indicators.json?dim=channel").status_code == 403
+    board = viewer.get("/dashboard/data.json?days=7").json()
+    assert board["period"]["new"] == sum(c["n"] for c in board["channels"])

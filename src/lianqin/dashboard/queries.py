@@ -17,23 +17,23 @@ per request.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum, Value
-from django.db.models.functions import Substr
+from django.db.models import Count, Q, QuerySet, Value
+from django.db.models.functions import Substr, TruncDate
 from django.utils import timezone
 
 from lianqin.cases.access import Actor, scope_cases
-from lianqin.cases.models import Case
+from lianqin.cases.models import Case, CaseEvent
 from lianqin.cases.workflow import OPEN
 from lianqin.choices import CHANNEL_LABELS, Channel, Role, Warning
 from lianqin.dashboard import figures
 from lianqin.errors import Forbidden, InvalidInput
 from lianqin.evaluation.indicators import split
-from lianqin.evaluation.models import EventTally, Tally
+from lianqin.evaluation.models import EventTally, Tally, Total
 from lianqin.org.models import District, Street
 
 VIEW_ROLES = {Role.LEADER, Role.DUTY_LEADER, Role.ADMIN}
@@ -111,10 +111,16 @@ def dashboard_data(actor: Actor, days: int, now: datetime | None = None) -> dict
 
 
 def _tally(actor: Actor, dim: str) -> QuerySet[Tally]:
+    """Area rows within the viewer's scope (the grid code: any scope is a prefix); channel
+    rows carry the street's code, so they serve district and street viewers only."""
     qs = Tally.objects.filter(dim=dim)
-    if actor.scope_code:
-        qs = qs.filter(area__startswith=actor.scope_code[:9])
-    return qs
+    return qs.filter(area__startswith=actor.scope_code) if actor.scope_code else qs
+
+
+def _below_street(actor: Actor) -> bool:
+    """A community or grid viewer: the street-keyed rollups would show the whole street,
+    so their few cases are counted directly."""
+    return len(actor.scope_code) > 9
 
 
 def _range(first: date, end: date) -> Q:
@@ -133,7 +139,7 @@ def _area_sums(actor: Actor, first: date, end: date, by: int = 0) -> dict[str, d
         .filter(_range(first, end))
         .annotate(k=key)
         .values("k")
-        .annotate(**{m: Sum(m) for m in SHOWN})
+        .annotate(**{m: Total(m) for m in SHOWN})
         .order_by()
     )
     return {r["k"]: {m: int(r[m] or 0) for m in SHOWN} for r in rows}  # type: ignore[literal-required]
@@ -144,7 +150,7 @@ def _by_day(actor: Actor, first: date, end: date) -> dict[date, dict[str, int]]:
         _tally(actor, "area")
         .filter(grain="d", period__gte=first, period__lt=end)
         .values("period")
-        .annotate(cases=Sum("cases"), closed_on=Sum("closed_on"))
+        .annotate(cases=Total("cases"), closed_on=Total("closed_on"))
         .order_by()
     )
     return {r["period"]: {"cases": r["cases"] or 0, "closed_on": r["closed_on"] or 0} for r in rows}
@@ -152,12 +158,20 @@ def _by_day(actor: Actor, first: date, end: date) -> dict[date, dict[str, int]]:
 
 def _overdue_by_day(actor: Actor, first: date, end: date) -> dict[date, int]:
     """Cases that turned overdue each day: the sweeper's ``warning → overdue`` lines."""
+    if _below_street(actor):
+        tz = _tz()
+        events = CaseEvent.objects.filter(
+            case__area_code__startswith=actor.scope_code, action="warning",
+            data__warning=Warning.OVERDUE.value,
+            at__gte=datetime.combine(first, time(), tz), at__lt=datetime.combine(end, time(), tz),
+        ).annotate(day=TruncDate("at", tzinfo=tz))  # fmt: skip
+        return {r["day"]: r["n"] for r in events.values("day").annotate(n=Count("id")).order_by()}
     qs = EventTally.objects.filter(
         grain="d", action="warning:overdue", period__gte=first, period__lt=end
     )
     if actor.scope_code:
-        qs = qs.filter(area__startswith=actor.scope_code[:9])
-    return {r["period"]: int(r["n"]) for r in qs.values("period").annotate(n=Sum("n")).order_by()}
+        qs = qs.filter(area__startswith=actor.scope_code)
+    return {r["period"]: int(r["n"]) for r in qs.values("period").annotate(n=Total("n")).order_by()}
 
 
 def _today(actor: Actor, cases: QuerySet[Case], today: date) -> dict[str, Any]:
@@ -224,14 +238,26 @@ def _streets(
 
 
 def _channels(actor: Actor, first: date, end: date) -> list[dict[str, Any]]:
-    rows = (
-        _tally(actor, "channel")
-        .filter(_range(first, end))
-        .values("key")
-        .annotate(n=Sum("cases"))
-        .order_by()
-    )
-    counts = {r["key"]: int(r["n"] or 0) for r in rows}
+    if _below_street(actor):
+        tz = _tz()
+        made = (
+            scope_cases(actor)
+            .exclude(status="merged")
+            .filter(
+                created_at__gte=datetime.combine(first, time(), tz),
+                created_at__lt=datetime.combine(end, time(), tz),
+            )
+        )
+        counts = dict(made.values_list("channel").annotate(n=Count("id")).order_by())
+    else:
+        rows = (
+            _tally(actor, "channel")
+            .filter(_range(first, end))
+            .values("key")
+            .annotate(n=Total("cases"))
+            .order_by()
+        )
+        counts = {r["key"]: int(r["n"] or 0) for r in rows}
     return [
         {
             "channel": c.value,

@@ -7,14 +7,12 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from django.db.models import Sum
-
 from lianqin.cases.access import Actor
-from lianqin.errors import InvalidInput
+from lianqin.errors import Forbidden, InvalidInput
 from lianqin.evaluation import indicators as ind
 from lianqin.evaluation import queries
 from lianqin.evaluation.appraisal import ACTION_PREFIX, DEFAULT_SCHEMES, Scheme, Scored, appraise
-from lianqin.evaluation.models import AppraisalScheme, EventTally
+from lianqin.evaluation.models import AppraisalScheme, EventTally, Total
 from lianqin.org.models import Person
 
 #: target → the dimension its rows come from (regions: any area level)
@@ -56,14 +54,16 @@ def _people(actor: Actor, target: str, start: date, end: date) -> list[tuple[str
     role = "duty_leader" if target == "duty_leader" else "dispatcher"
     months, days = ind.split(start, end)
     qs = EventTally.objects.filter(role=role).exclude(person=0)
+    if len(actor.scope_code) > 9:
+        raise Forbidden("受理员、派遣员、值班长的考核按街道以上汇总", hint="由街道或区查看")
     if actor.scope_code:
-        qs = qs.filter(area__startswith=actor.scope_code[:9])
+        qs = qs.filter(area__startswith=actor.scope_code)
     counts: dict[int, dict[str, float | None]] = defaultdict(dict)
     for grain, periods in (("m", months), ("d", days)):
         if not periods:
             continue
         rows = qs.filter(grain=grain, period__in=periods).values("person", "action")
-        for r in rows.annotate(n=Sum("n")).order_by():
+        for r in rows.annotate(n=Total("n")).order_by():
             key = ACTION_PREFIX + r["action"]
             counts[r["person"]][key] = (counts[r["person"]].get(key) or 0) + r["n"]
     names = dict(Person.objects.filter(pk__in=counts).values_list("pk", "display_name"))

@@ -57,5 +57,5 @@ def _assists(actor: Actor, period: ind.Period) -> dict[int, int]:
         dispatched_at__lt=datetime.combine(period.end, time(), tz),
     )
     if actor.scope_code:
-        qs = qs.filter(case__area_code__startswith=actor.scope_code[:9])
+        qs = qs.filter(case__area_code__startswith=actor.scope_code)
     return dict(qs.values_list("unit_id").annotate(n=Count("id")).order_by())

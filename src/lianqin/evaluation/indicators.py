@@ -26,14 +26,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import IntFlag
 
+from lianqin.cases.workflow import OPEN
+
 #: the states in which a case counts as closed (结案)
 CLOSED_STATES = frozenset({"closed", "archived"})
 #: the states a case leaves the loop in without being handled
 VOID_STATES = frozenset({"rejected", "transferred", "merged"})
-OPEN_STATES = frozenset(
-    {"reported", "accepted", "on_site", "dispatched", "in_progress", "returned", "resolved",
-     "reopened", "suspended"}
-)  # fmt: skip
+#: the open states, as the workflow defines them (a suspended case's clock is paused: it
+#: is not "overdue now" — the same rule as the dashboard's "overdue now")
+OPEN_STATES = frozenset(s.value for s in OPEN)
 
 
 class Late(IntFlag):

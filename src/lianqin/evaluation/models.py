@@ -49,6 +49,15 @@ class InspectionItem(models.Model):
         ]
 
 
+class Total(models.Sum):
+    """``SUM(column)`` as a bigint: PostgreSQL's SUM of a bigint is numeric, which Django
+    would turn into a Decimal per cell (30,000 of them for a year of grids). An aggregate
+    (a subclass of ``Sum``), so it never joins the GROUP BY."""
+
+    template = "CAST(%(function)s(%(distinct)s%(expressions)s) AS BIGINT)"
+    output_field = models.BigIntegerField()
+
+
 def _measure_fields() -> dict[str, models.BigIntegerField]:
     from lianqin.evaluation.indicators import MEASURES
 

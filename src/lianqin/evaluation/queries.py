@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -29,7 +29,7 @@ from lianqin.cases.models import Case
 from lianqin.choices import CHANNEL_LABELS, Role
 from lianqin.errors import Forbidden, InvalidInput
 from lianqin.evaluation import indicators as ind
-from lianqin.evaluation.models import InspectionItem, Tally
+from lianqin.evaluation.models import InspectionItem, Tally, Total
 from lianqin.org.models import Category, Community, District, Grid, Person, Street, Unit
 
 VIEW_ROLES = {Role.LEADER, Role.DUTY_LEADER, Role.ADMIN}
@@ -66,10 +66,19 @@ def parse(dim: str | None, kind: str | None, day: str | None, today: date) -> tu
 
 
 def _rows(actor: Actor, dim: str) -> QuerySet[Tally]:
-    qs = Tally.objects.filter(dim="area" if dim in AREA_LEVELS else dim)
-    if actor.scope_code:
-        qs = qs.filter(area__startswith=actor.scope_code[:9])
-    return qs
+    """The rollup rows of ``dim`` within the viewer's jurisdiction. Area rows carry the
+    grid's code (any scope is a prefix); the other dimensions only the street's, so a
+    viewer scoped below a street gets area tables only — never the whole street's."""
+    if dim in AREA_LEVELS:
+        qs = Tally.objects.filter(dim="area")
+        return qs.filter(area__startswith=actor.scope_code) if actor.scope_code else qs
+    if len(actor.scope_code) > 9:
+        raise Forbidden(
+            f"社区、网格级只能按区域查看指标（{dim} 按街道汇总）",
+            hint="dim 取 community 或 grid",
+        )
+    qs = Tally.objects.filter(dim=dim)
+    return qs.filter(area__startswith=actor.scope_code) if actor.scope_code else qs
 
 
 def sums(
@@ -93,7 +102,7 @@ def sums(
         qs.filter(which)
         .annotate(k=key)
         .values("k")
-        .annotate(**{m: Sum(m) for m in wanted})
+        .annotate(**{m: Total(m) for m in wanted})
         .order_by()
     )
     out = {r["k"]: {m: int(r[m] or 0) for m in wanted} for r in rows}  # type: ignore[literal-required]
@@ -124,7 +133,7 @@ def _inspections(actor: Actor, dim: str, start: date, end: date) -> dict[str, tu
         return {}
     cases = Case.objects.filter(pk__in={c for c, _ in items})
     if actor.scope_code:
-        cases = cases.filter(area_code__startswith=actor.scope_code[:9])
+        cases = cases.filter(area_code__startswith=actor.scope_code)
     column = _CASE_KEY.get(dim, "area_code")
     keys = dict(cases.values_list("pk", column))
     out: dict[str, tuple[int, int]] = {}
@@ -173,10 +182,9 @@ def indicator_table(
     rows = []
     for k in keys:
         f = ind.figures(now_sums[k])
-        p = ind.figures(prev_sums.get(k, {}))
-        y = ind.figures(year_sums.get(k, {}))
-        mom = {c: ind.change(f[c], p[c]) for c in HEADLINE}
-        yoy = {c: ind.change(f[c], y[c]) for c in HEADLINE}
+        p, y = prev_sums.get(k, {}), year_sums.get(k, {})
+        mom = {c: ind.change(f[c], _headline(c, p)) for c in HEADLINE}
+        yoy = {c: ind.change(f[c], _headline(c, y)) for c in HEADLINE}
         rows.append({"key": k, "name": label[k], "figures": f, "mom": mom, "yoy": yoy})
     total = _total(now_sums)
     return {
@@ -188,6 +196,13 @@ def indicator_table(
         "total": ind.figures(total),
         "rows": rows,
     }
+
+
+def _headline(code: str, sums: dict[str, int]) -> float | None:
+    """One headline figure of a comparison period (only these are compared)."""
+    if code == "satisfaction":
+        return ind.satisfaction(sums)
+    return ind.BY_CODE[code].compute(sums)
 
 
 def _period(p: ind.Period) -> dict[str, str]:

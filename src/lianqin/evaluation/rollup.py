@@ -248,6 +248,7 @@ def rebuild(
         Tally.objects.all().delete()
         _insert(sums)
         events = rebuild_events()
+    _analyze()
     return {"cases": done, "rows": len(sums), "event_rows": events}
 
 
@@ -283,15 +284,18 @@ def _accumulate(v: Values, sums: dict[Key, list[int]], index: dict[str, int]) ->
 
 
 def _insert(sums: dict[Key, list[int]], batch: int = 10_000) -> None:
-    """Plain multi-row inserts (Django's ``bulk_create`` builds a model per row: 10× slower
-    at millions of rows)."""
+    """The rebuilt rows: ``COPY`` on PostgreSQL, multi-row inserts on SQLite (Django's
+    ``bulk_create`` builds a model per row: 10× slower at millions of rows)."""
     table = connection.ops.quote_name(Tally._meta.db_table)
-    sql = (
-        f"INSERT INTO {table} (grain, period, dim, area, key, {', '.join(MEASURES)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * (5 + len(MEASURES)))})"
-    )
-    rows: list[tuple[Any, ...]] = []
+    columns = f"grain, period, dim, area, key, {', '.join(MEASURES)}"
     with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for (g, p, d, a, k), acc in sums.items():
+                    copy.write_row((g, p, d, a, k, *acc))
+            return
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * (5 + len(MEASURES)))})"  # noqa: S608
+        rows: list[tuple[Any, ...]] = []
         for (g, p, d, a, k), acc in sums.items():
             rows.append((g, p, d, a, k, *acc))
             if len(rows) >= batch:
@@ -299,6 +303,14 @@ def _insert(sums: dict[Key, list[int]], batch: int = 10_000) -> None:
                 rows.clear()
         if rows:
             cur.executemany(sql, rows)
+
+
+def _analyze() -> None:
+    """Fresh statistics for the planner: without them PostgreSQL estimated one row in the
+    rebuilt rollup and scanned every day row for a 30-day dashboard (1 s instead of 50 ms)."""
+    with connection.cursor() as cur:
+        for model in (Tally, EventTally):
+            cur.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def rebuild_events(batch: int = 50_000) -> int:
