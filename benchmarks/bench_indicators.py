@@ -350,9 +350,10 @@ def run_one(
     if db == "postgres":
         import psycopg
 
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {PG_DB}")
+        if reuse is None:  # with --reuse: the cases an earlier run generated stay
+            with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+                conn.execute(f"CREATE DATABASE {PG_DB}")
         env["LIANQIN_DATABASE_URL"] = f"{PG_SERVER}/{PG_DB}"
     else:
         env["LIANQIN_DATABASE_URL"] = ""
@@ -453,7 +454,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--timeout", type=float, default=2 * 3600, help="seconds per database")
-    parser.add_argument("--reuse", help="SQLite only: the data dir of an interrupted run")
+    parser.add_argument(
+        "--reuse",
+        help="the data dir of an earlier run of one database (--db sqlite or postgres): "
+        "its cases are kept, the rebuild and the queries run again",
+    )
     parser.add_argument("--child")
     parser.add_argument("--out")
     args = parser.parse_args()
@@ -465,7 +470,7 @@ def main() -> None:
 
     chosen = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     for db in chosen:
-        reuse = Path(args.reuse) if args.reuse and db == "sqlite" else None
+        reuse = Path(args.reuse) if args.reuse and args.db != "both" else None
         data = run_one(db, args.cases, args.seed, args.repeats, args.timeout, reuse)
         text = section(data, machine())
         if not RESULTS.exists():
