@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lianqin.cases.access import actor_for
-from lianqin.errors import InvalidInput, LianqinError
+from lianqin.dashboard.downloads import attachment, check_format
+from lianqin.errors import LianqinError
 from lianqin.evaluation import appraisal_service as service
 from lianqin.evaluation import export, queries
 from lianqin.evaluation import indicators as ind
@@ -22,8 +23,6 @@ from lianqin.evaluation.appraisal import DEFAULT_SCHEMES, is_workload
 TARGET_LABELS = {"region": _("区域"), "unit": _("参勤单位"), "worker": _("网格员（监督员）"),
                  "dispatcher": _("受理员"), "sender": _("派遣员"),
                  "duty_leader": _("值班长")}  # fmt: skip
-FORMATS = {"xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    export.to_xlsx), "pdf": ("application/pdf", export.to_pdf)}  # fmt: skip
 
 
 def _run(request: HttpRequest) -> dict[str, Any]:
@@ -62,17 +61,12 @@ def page(request: HttpRequest) -> HttpResponse:
 @login_required
 def download(request: HttpRequest, fmt: str) -> HttpResponse:
     try:
-        if fmt not in FORMATS:
-            raise InvalidInput(f"导出格式 {fmt!r} 不支持", field="format", hint="xlsx 或 pdf")
+        check_format(fmt)
         result = _run(request)
     except LianqinError as exc:
         return render(request, "console/error.html", {"error": exc}, status=exc.http_status)
-    content_type, write = FORMATS[fmt]
-    report = build_report(result)
-    response = HttpResponse(write(report), content_type=content_type)
-    name = f"appraisal-{result['target']}-{result['period'].start.isoformat()}.{fmt}"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    stem = f"appraisal-{result['target']}-{result['period'].start.isoformat()}"
+    return attachment(build_report(result), fmt, stem)
 
 
 def build_report(result: dict[str, Any]) -> export.Report:

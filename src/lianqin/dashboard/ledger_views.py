@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lianqin.cases.access import actor_for
-from lianqin.errors import InvalidInput, LianqinError
+from lianqin.dashboard.downloads import attachment, check_format
+from lianqin.errors import LianqinError
 from lianqin.evaluation import cost, cost_service, export, queries
 
 TASK_LABELS = {"led": _("主办"), "taken_over": _("接手"), "assisted": _("协办"),
@@ -42,19 +43,11 @@ def page(request: HttpRequest) -> HttpResponse:
 @login_required
 def download(request: HttpRequest, fmt: str) -> HttpResponse:
     try:
-        if fmt not in ("xlsx", "pdf"):
-            raise InvalidInput(f"导出格式 {fmt!r} 不支持", field="format", hint="xlsx 或 pdf")
+        check_format(fmt)
         result = _run(request)
     except LianqinError as exc:
         return render(request, "console/error.html", {"error": exc}, status=exc.http_status)
-    report = build_report(result)
-    body = export.to_xlsx(report) if fmt == "xlsx" else export.to_pdf(report)
-    kind = "application/pdf" if fmt == "pdf" else (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
-    response = HttpResponse(body, content_type=kind)
-    name = f"ledger-{result['period'].start.isoformat()}.{fmt}"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(build_report(result), fmt, f"ledger-{result['period'].start.isoformat()}")
 
 
 def build_report(result: dict[str, Any]) -> export.Report:
