@@ -66,3 +66,18 @@ def test_bulk_intake_keeps_the_rollup_as_a_rebuild_would(world):
     assert reports == Report.objects.filter(case__isnull=False).count()
     rollup.rebuild()
     assert _tally() == kept
+
+
+def test_a_partly_loaded_case_cannot_move_its_counts(world):
+    """Its "before" is unknown: moving counts from nothing would count it twice."""
+    import pytest
+
+    from tests.factories import new_case
+
+    made = new_case(world)
+    partial = Case.objects.only("pk", "number").get(pk=made.pk)
+    partial.status = "closed"
+    with pytest.raises(RuntimeError, match="load it whole"):
+        rollup.track(partial)
+    whole = Case.objects.get(pk=made.pk)
+    rollup.track(whole)  # unchanged: nothing to move, no error

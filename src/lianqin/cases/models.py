@@ -76,6 +76,8 @@ class ReporterContact(models.Model):
         return mask_id_number(self.id_number)
 
 
+#: what a case loaded without all of TALLY_FIELDS remembers (evaluation.rollup refuses it)
+PARTIALLY_LOADED = "partially loaded"
 #: the columns the indicators and their dimensions read (evaluation.rollup)
 TALLY_FIELDS = (
     "status", "mode", "created_at", "accepted_at", "resolved_at", "closed_at", "report_count",
@@ -204,6 +206,8 @@ class Case(models.Model):
         seen = case.__dict__
         if all(f in seen for f in TALLY_FIELDS):
             case._tally_before = tuple(seen[f] for f in TALLY_FIELDS)  # type: ignore[attr-defined]
+        else:  # loaded in part (.only/.defer): its counts cannot be moved if it changes
+            case._tally_before = PARTIALLY_LOADED  # type: ignore[attr-defined]
         return case
 
 

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, transaction
 
-from lianqin.cases.models import TALLY_FIELDS, Case, CaseEvent
+from lianqin.cases.models import PARTIALLY_LOADED, TALLY_FIELDS, Case, CaseEvent
 from lianqin.evaluation.indicators import MEASURES, CaseRow, contributions, measures
 from lianqin.evaluation.models import EventTally, Tally
 from lianqin.org.models import Category
@@ -119,11 +119,22 @@ def track(case: Case) -> None:
     """Move the case's counts from what was loaded to what it is now (in the caller's
     transaction)."""
     after = values_of(case)
-    before = getattr(case, "_tally_before", None)
+    before = _before(case)
     if before == after:
         return
     apply(delta(before, after))
     case._tally_before = after  # type: ignore[attr-defined]
+
+
+def _before(case: Case) -> Values | None:
+    """What the case counted as when loaded; None for a case created in this transaction."""
+    before = getattr(case, "_tally_before", None)
+    if before == PARTIALLY_LOADED:
+        raise RuntimeError(
+            f"case {case.pk} was loaded without the columns the rollup counts and then "
+            "changed: load it whole (no .only()/.defer()) before changing it"
+        )
+    return before
 
 
 def track_many(cases: Iterable[Case]) -> None:
@@ -131,7 +142,7 @@ def track_many(cases: Iterable[Case]) -> None:
     total: dict[Key, dict[str, int]] = defaultdict(dict)
     for case in {id(c): c for c in cases}.values():
         after = values_of(case)
-        before = getattr(case, "_tally_before", None)
+        before = _before(case)
         if before == after:
             continue
         for key, row in delta(before, after).items():
