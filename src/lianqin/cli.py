@@ -281,6 +281,7 @@ def status(
     render(data, console)
 
 
+from lianqin.cli_audit import register as _register_audit  # noqa: E402
 from lianqin.cli_backup import register as _register_backup  # noqa: E402
 from lianqin.cli_classify import register as _register_classify  # noqa: E402
 from lianqin.cli_evaluation import register as _register_evaluation  # noqa: E402
@@ -299,6 +300,7 @@ _register_intake(app, setup=_setup_quietly, fail=fail, console=console)
 _register_classify(app, setup=_setup_quietly, fail=fail, console=console)
 _register_evaluation(app, setup=_setup_quietly, fail=fail, console=console)
 _register_hot(app, setup=_setup_quietly, fail=fail, console=console)
+_register_audit(app, setup=setup, fail=fail, console=console)
 # plain setup: a backup must not migrate a database an older server may still be using
 _register_backup(app, setup=setup, fail=fail, console=console)
 

@@ -3,11 +3,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from lianqin.accounts.forms import AdminLoginForm
 from lianqin.api.app import api
 
 admin.site.site_header = "联勤指挥平台 · 管理后台"
 admin.site.site_title = "联勤"
 admin.site.index_title = "区联勤指挥中心"
+admin.site.login_form = AdminLoginForm  # lockout and the second factor for the admin too
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -18,5 +20,6 @@ urlpatterns = [
     path("field/", include("lianqin.field.urls")),
     path("duty/", include("lianqin.duty.urls")),
     path("dashboard/", include("lianqin.dashboard.urls")),
+    path("", include("lianqin.accounts.urls")),
     path("", include("lianqin.console.urls")),
 ]

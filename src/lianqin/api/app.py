@@ -18,11 +18,61 @@ from lianqin.api.v1_indicators import router as indicators_router
 from lianqin.api.v1_intake import channel_router
 from lianqin.api.v1_intake import router as intake_ops_router
 from lianqin.api.v1_reference import router as reference_router
+from lianqin.api.v1_reveal import router as reveal_router
 from lianqin.api.v1_routing import router as routing_router
 from lianqin.api.v1_work import router as work_router
 from lianqin.errors import LianqinError
 
-api = NinjaAPI(
+#: every refusal the handlers below produce, whatever an operation declares itself:
+#: a LianqinError (400/403/404/409), a missing login (401), a body or parameter that does
+#: not fit the schema (422); an operation that declares one keeps its own description
+REFUSALS = {
+    400: "输入有误（invalid input）",
+    401: "未登录或 API 密钥无效（unauthenticated）",
+    403: "无权执行（forbidden）",
+    404: "不存在或不在辖区内（not found）",
+    409: "与当前状态冲突（conflict）",
+    422: "请求内容不符合接口定义（does not match the schema）",
+}
+_REFUSAL_BODY = {
+    "type": "object",
+    "required": ["code", "message"],
+    "properties": {
+        "code": {"type": "string"},
+        "message": {"type": "string"},
+        "hint": {"type": "string"},
+        "field": {"type": ["string", "null"]},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+class LianqinAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI documents the refusals every operation can answer, so that
+    a client (and the schemathesis run in tests/integration/test_openapi_fuzz.py) knows
+    a 401 or 422 is part of the contract, not a surprise."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):  # type: ignore[no-untyped-def]
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in REFUSALS.items():
+                    if status not in responses and str(status) not in responses:
+                        responses[status] = {
+                            "description": description,
+                            "content": {"application/json": {"schema": _REFUSAL_BODY}},
+                        }
+        return schema
+
+
+api = LianqinAPI(
     title="Lianqin 联勤 API",
     version="1",
     description="联勤指挥平台接口：案件登记、查询、流转与历史。人员用会话登录，系统用 X-API-Key。",
@@ -31,6 +81,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
 )
 api.add_router("/v1/cases", cases_router, tags=["cases"])
+api.add_router("/v1/cases", reveal_router, tags=["cases"])
 api.add_router("/v1", reference_router, tags=["reference"])
 api.add_router("/v1/geo", geo_router, tags=["geo"])
 api.add_router("/v1", routing_router)

@@ -145,7 +145,27 @@ def check_intake_operator(actor: Actor) -> None:
     district-level duty staff and administrators — these rows have no place yet, so
     nobody below the district may see them."""
     allowed = {Role.DISPATCHER, Role.DUTY_LEADER, Role.ADMIN, Role.SYSTEM}
-    if actor.role not in allowed or actor.level != Level.DISTRICT:
+    # the platform itself (the CLI, the sweeper: no person) may; a system account — what
+    # a channel's API key acts as — may not read or replay other channels' payloads
+    account = actor.role == Role.SYSTEM and actor.person_id is not None
+    if actor.role not in allowed or account or actor.level != Level.DISTRICT:
         raise Forbidden(
             "只有区级值班员、值班长和管理员处理隔离区和待确认报件", hint="请区指挥中心处理"
+        )
+
+
+#: who may read a reporter's contact in clear (each time written to the audit log): the
+#: duty staff who call the reporter about the case, callback staff, the handling unit
+#: (through its work order) and administrators
+REVEAL_ROLES = frozenset(
+    {Role.DISPATCHER, Role.DUTY_LEADER, Role.CALLBACK_STAFF, Role.UNIT_HANDLER,
+     Role.UNIT_LEADER, Role.ADMIN}
+)  # fmt: skip
+
+
+def check_may_reveal(actor: Actor) -> None:
+    if actor.role not in REVEAL_ROLES:
+        raise Forbidden(
+            f"角色 {actor.role.value} 不能查看诉求人的完整联系方式",
+            hint="联系方式只向值班员、值班长、回访员、承办单位显示；需要时请他们联系",
         )

@@ -64,7 +64,7 @@ class ReportAdmin(ReadOnly):
     list_display = ("channel", "external_id", "case", "received_at", "reporter_masked")
     list_filter = ("channel",)
     search_fields = ("external_id", "case__number")
-    exclude = ("reporter",)
+    exclude = ("reporter", "raw")  # the raw payload carries the contact in clear
 
     @admin.display(description="诉求人（脱敏）")
     def reporter_masked(self, obj: models.Report) -> str:

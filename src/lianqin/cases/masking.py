@@ -56,3 +56,12 @@ def phone_key(phone: str, secret: str) -> str:
     if len(digits) < 7:
         return ""
     return hmac.new(secret.encode(), digits.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def id_key(value: str, secret: str) -> str:
+    """A keyed hash of an ID number (letters upper-cased, spaces dropped): finds the same
+    person's reports without storing the number in a searchable form."""
+    text = "".join(value.split()).upper()
+    if len(text) < 8:
+        return ""
+    return hmac.new(secret.encode(), b"id:" + text.encode(), hashlib.sha256).hexdigest()[:32]

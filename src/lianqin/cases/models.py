@@ -37,6 +37,7 @@ from lianqin.choices import (
     django_choices,
 )
 from lianqin.org.models import Category, Center, Community, Grid, Person, Street, Unit
+from lianqin.pii_fields import EncryptedTextField
 
 LOCATION_SOURCES = [
     ("grid", "指定网格"),
@@ -50,12 +51,16 @@ LOCATION_SOURCES = [
 class ReporterContact(models.Model):
     """Who reported: kept apart from the case, never shown in clear to the public."""
 
-    name = models.CharField("姓名", max_length=60, blank=True)
-    phone = models.CharField("电话", max_length=30, blank=True)
-    id_number = models.CharField("证件号", max_length=30, blank=True)
-    # a keyed hash of the normalised phone number: finds the same caller across channels
-    # (duplicate check, repeated callers) without reading the number itself
+    # encrypted at rest (SM4-GCM, lianqin.pii); read in clear only through
+    # lianqin.audit.reveal, which writes an audit line
+    name = EncryptedTextField("姓名", blank=True)
+    phone = EncryptedTextField("电话", blank=True)
+    id_number = EncryptedTextField("证件号", blank=True)
+    # keyed hashes of the normalised phone and ID numbers: find the same caller across
+    # channels (duplicate check, repeated callers, a dispatcher's search) without
+    # reading the numbers themselves
     phone_key = models.CharField(max_length=32, blank=True, db_index=True)
+    id_key = models.CharField(max_length=32, blank=True, db_index=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "诉求人联系方式"
@@ -231,7 +236,7 @@ class Report(models.Model):
     received_at = models.DateTimeField("接收时间")
     reported_at = models.DateTimeField("上报时间", null=True, blank=True)
     content_type = models.CharField(max_length=60, default="application/json")
-    raw = models.TextField("原始报文")
+    raw = EncryptedTextField("原始报文")  # carries the reporter's contact: encrypted
     title = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
     lon = models.FloatField(null=True, blank=True)
@@ -317,7 +322,8 @@ class WorkOrder(models.Model):
 
 
 class CaseEvent(models.Model):
-    """One line of a case's history: appended, never edited or deleted."""
+    """One line of a case's history: appended, never edited or deleted (the database refuses
+    UPDATE and DELETE: lianqin.audit.protect)."""
 
     case = models.ForeignKey(Case, models.PROTECT, related_name="events")
     seq = models.PositiveIntegerField()
@@ -325,12 +331,16 @@ class CaseEvent(models.Model):
     from_state = models.CharField(max_length=20, blank=True)
     to_state = models.CharField(max_length=20, blank=True)
     at = models.DateTimeField("时间")
-    actor = models.ForeignKey(Person, models.SET_NULL, null=True, related_name="+")
+    # PROTECT: history is never edited, so a person who acted is deactivated, not deleted
+    actor = models.ForeignKey(Person, models.PROTECT, null=True, related_name="+")
     actor_name = models.CharField(max_length=60, blank=True)
     actor_role = models.CharField(max_length=20, choices=django_choices(ROLE_LABELS))
     actor_level = models.CharField(max_length=10, choices=django_choices(LEVEL_LABELS))
     note = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
+    # HMAC of the previous line's chain and this line (lianqin.audit.chain): an edited,
+    # removed or inserted line breaks the case's chain (``lianqin audit verify``)
+    chain = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "案件历史"

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from lianqin.cases.access import Actor, access_case, actor_for, can_see
+from lianqin.cases.access import REVEAL_ROLES, Actor, access_case, actor_for, can_see
 from lianqin.cases.actions.effects import routing_facts
 from lianqin.cases.models import ApprovalRequest, Case, MergeCandidate
 from lianqin.cases.workflow import State, allowed_actions
@@ -72,6 +72,7 @@ def case_context(actor: Actor, case: Case) -> dict[str, Any]:
         "can_request": case.status in {"accepted", "on_site", "dispatched", "in_progress",
                                        "returned"},
         "is_approver": actor.role in ("duty_leader", "admin"),
+        "may_reveal": actor.role in REVEAL_ROLES,
         "actor": actor,
     }  # fmt: skip
     if "dispatch" in actions or "reassign" in actions:

@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
@@ -9,6 +8,7 @@ from lianqin.console import (
     map_views,
     media_views,
     queue_views,
+    reveal_views,
     routing_views,
     stream_views,
     unit_views,
@@ -17,14 +17,7 @@ from lianqin.console import (
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="console/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # login/, logout/, account/ live in lianqin.accounts
     path("favicon.ico", RedirectView.as_view(url="/static/console/favicon.svg", permanent=True)),
     path("events/", stream_views.events, name="events"),
     path("console/", queue_views.queue, name="queue"),
@@ -33,6 +26,7 @@ urlpatterns = [
     path("console/map/grids.geojson", map_views.grids_geojson, name="map-grids"),
     path("console/map/cases.json", map_views.cases_json, name="map-cases"),
     path("console/cases/<str:number>/", case_views.case_page, name="case"),
+    path("console/cases/<str:number>/reveal", reveal_views.reveal, name="case-reveal"),
     path("console/cases/<str:number>/act/<str:action>", case_actions.act, name="case-act"),
     path("console/cases/<str:number>/category", case_actions.categorize, name="case-category"),
     path("console/cases/<str:number>/ask", case_actions.ask, name="case-ask"),

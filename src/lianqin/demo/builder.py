@@ -63,7 +63,18 @@ def occupied() -> bool:
 
 
 def wipe() -> None:
-    """Remove cases, people and geography (reference catalogue and units stay)."""
+    """Remove cases, people and geography (reference catalogue and units stay). Case
+    history is append-only in the database: the wipe lifts that protection for its own
+    transaction only, and says so in the audit log."""
+    from lianqin.audit import protect
+    from lianqin.audit.service import append
+
+    with protect.unlocked():
+        _wipe()
+        append("maintenance", None, "demo", {"action": "wipe"})
+
+
+def _wipe() -> None:
     Case.objects.update(merged_into=None)
     for model in (
         OutboxMessage,

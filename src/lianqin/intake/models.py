@@ -14,6 +14,7 @@ import hashlib
 from django.db import models
 
 from lianqin.choices import CHANNEL_LABELS, django_choices
+from lianqin.pii_fields import EncryptedTextField
 
 QUARANTINE_STATES = [
     ("open", "待处理"),
@@ -26,7 +27,7 @@ class QuarantinedPayload(models.Model):
     channel = models.CharField("渠道", max_length=20, choices=django_choices(CHANNEL_LABELS))
     source = models.CharField("来源", max_length=160, blank=True)
     content_type = models.CharField(max_length=60)
-    raw = models.TextField("原始报文")
+    raw = EncryptedTextField("原始报文")  # carries the reporter's contact: encrypted
     digest = models.CharField(max_length=64)
     code = models.CharField("错误类型", max_length=30)
     reason = models.TextField("原因")
@@ -41,7 +42,7 @@ class QuarantinedPayload(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.CharField(max_length=60, blank=True)
     resolution = models.TextField("处理说明", blank=True)
-    corrected_raw = models.TextField("修正后报文", blank=True)
+    corrected_raw = EncryptedTextField("修正后报文", blank=True)
     case_number = models.CharField("生成案件", max_length=24, blank=True)
 
     class Meta:

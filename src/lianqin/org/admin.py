@@ -1,7 +1,9 @@
 """Reference data in the Django admin (Chinese by default)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from lianqin.org import models
 
@@ -92,7 +94,50 @@ class PersonAdmin(UserAdmin):
             "联勤角色与辖区",
             {"fields": ("display_name", "role", "scope_level", "scope_code", "unit", "work_phone")},
         ),
-    )
+        (
+            "账号安全",
+            {"fields": ("must_change_password", "failed_logins", "locked_until",
+                        "password_changed_at", "second_factor")},
+        ),
+    )  # fmt: skip
+    readonly_fields = ("failed_logins", "locked_until", "password_changed_at", "second_factor")
+    actions = ["reset_passwords", "unlock_accounts", "remove_second_factor"]
+
+    @admin.display(description="动态口令")
+    def second_factor(self, obj: models.Person) -> str:
+        return "已启用" if obj.totp_secret else "未启用"
+
+    @admin.action(description="重置密码（生成一次性临时密码，下次登录须修改）")
+    def reset_passwords(self, request: HttpRequest, queryset: QuerySet[models.Person]) -> None:
+        from lianqin.accounts.service import reset_password
+
+        for person in queryset:
+            password = reset_password(request.user, person, client=_client(request))
+            self.message_user(
+                request,
+                f"{person.username} 的临时密码：{password}（只显示这一次；请当面或电话告知本人）",
+                messages.WARNING,
+            )
+
+    @admin.action(description="解除登录锁定")
+    def unlock_accounts(self, request: HttpRequest, queryset: QuerySet[models.Person]) -> None:
+        from lianqin.accounts.service import unlock
+
+        for person in queryset:
+            unlock(request.user, person, client=_client(request))
+        self.message_user(request, f"已解锁 {queryset.count()} 个账号。")
+
+    @admin.action(description="清除动态口令（本人丢失手机时）")
+    def remove_second_factor(self, request: HttpRequest, queryset: QuerySet[models.Person]) -> None:
+        from lianqin.accounts.service import remove_second_factor
+
+        for person in queryset:
+            remove_second_factor(request.user, person, client=_client(request))
+        self.message_user(request, f"已清除 {queryset.count()} 个账号的动态口令。")
+
+
+def _client(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR") or "")
 
 
 @admin.register(models.ApiKey)

@@ -25,6 +25,7 @@ from lianqin.choices import (
     Role,
     django_choices,
 )
+from lianqin.pii_fields import EncryptedTextField
 
 
 def _code(digits: int) -> RegexValidator:
@@ -143,6 +144,14 @@ class Person(AbstractUser):
         Unit, models.PROTECT, null=True, blank=True, related_name="people", verbose_name="所属单位"
     )
     work_phone = models.CharField("工作电话", max_length=30, blank=True)
+    # accounts (lianqin.accounts): lockout after repeated failures, a second factor, and a
+    # password an administrator set that must be changed at the next login
+    failed_logins = models.PositiveSmallIntegerField("连续登录失败次数", default=0)
+    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+    totp_secret = EncryptedTextField("动态口令密钥", blank=True)
+    totp_step = models.PositiveBigIntegerField("最近使用的口令时段", default=0)  # no replays
+    must_change_password = models.BooleanField("下次登录须改密码", default=False)
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "人员"

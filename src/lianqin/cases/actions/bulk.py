@@ -21,6 +21,8 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from lianqin.audit.chain import event_fields, link
+from lianqin.audit.keys import chain_key
 from lianqin.cases.access import Actor, check_may_create
 from lianqin.cases.actions.create import (
     NewReport,
@@ -218,6 +220,15 @@ def _write_reports(actor: Actor, items: list[Item], target: list[Case], now: dat
     )
 
 
+def _last_chains(case_ids: list[int]) -> dict[int, str]:
+    """The chain of each existing case's latest history line, in one query."""
+    chains: dict[int, str] = {}
+    found = CaseEvent.objects.filter(case_id__in=case_ids).order_by("case_id", "seq")
+    for case_id, chain in found.values_list("case_id", "chain"):
+        chains[case_id] = chain
+    return chains
+
+
 def _write_history(
     actor: Actor, events: list[tuple[Case, str, dict[str, Any]]], now: datetime
 ) -> None:
@@ -230,6 +241,8 @@ def _write_history(
         for pk, case in {c.pk: c for c, _, _ in events}.items()
     }
     rows, messages = [], []
+    chains = _last_chains([pk for pk in seq if pk not in created])
+    key = chain_key()
     for case, action, data in events:
         seq[case.pk] += 1
         before = "" if action == "create" else case.status
@@ -247,6 +260,9 @@ def _write_history(
                 actor_level=actor.level,
                 data=data,
             )
+        )
+        rows[-1].chain = chains[case.pk] = link(
+            key, chains.get(case.pk, ""), event_fields(rows[-1])
         )
         messages.append(
             OutboxMessage(

@@ -17,7 +17,7 @@ from lianqin.cases import deadlines
 from lianqin.cases.access import Actor, check_may_create
 from lianqin.cases.actions.effects import place
 from lianqin.cases.actions.record import record, refresh
-from lianqin.cases.masking import phone_key
+from lianqin.cases.masking import id_key, phone_key
 from lianqin.cases.models import Case, CaseCounter, MergeCandidate, Report, ReporterContact
 from lianqin.cases.workflow import State
 from lianqin.choices import CHANNEL_LABELS, PRIORITY_LABELS, Channel, Priority, Stage
@@ -258,6 +258,7 @@ def contact_for(report: NewReport) -> ReporterContact | None:
         phone=report.reporter_phone[:30],
         id_number=report.reporter_id_number[:30],
         phone_key=phone_key(report.reporter_phone, settings.SECRET_KEY),
+        id_key=id_key(report.reporter_id_number, settings.SECRET_KEY),
     )
 
 

@@ -22,6 +22,10 @@ PLAIN = {"CharField", "TextField", "IntegerField", "PositiveIntegerField", "BigI
 
 
 def _plain(field: Field) -> bool:
+    """Whether the value goes to the driver as it is (never for an encrypted field, which
+    reports itself as a TextField but must pass through its own ``get_prep_value``)."""
+    if getattr(field, "encrypted", False):
+        return False
     return isinstance(field, ForeignKey) or field.get_internal_type() in PLAIN
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from lianqin.audit.chain import event_fields, link
+from lianqin.audit.keys import chain_key
 from lianqin.cases import deadlines
 from lianqin.cases.access import Actor
 from lianqin.cases.clock import evaluate
@@ -35,6 +37,12 @@ def refresh(case: Case, now: datetime, *, restart: bool = True) -> WarningLevel:
     return warning
 
 
+def last_chain(case_id: int) -> str:
+    """The chain of a case's latest history line ("" before its first)."""
+    found = CaseEvent.objects.filter(case_id=case_id).order_by("-seq").values_list("chain")
+    return next(iter(found[:1]), ("",))[0]
+
+
 def record(
     case: Case,
     actor: Actor,
@@ -47,7 +55,7 @@ def record(
 ) -> None:
     """Append one history line (``seq`` = the case's version) and its outbox message, and
     move the case's counts in the rollup (same transaction)."""
-    event = CaseEvent.objects.create(
+    event = CaseEvent(
         case=case,
         seq=case.version,
         action=action,
@@ -61,6 +69,8 @@ def record(
         note=note,
         data=data,
     )
+    event.chain = link(chain_key(), last_chain(case.pk), event_fields(event))
+    event.save()
     rollup.track(case)
     rollup.track_event(event, case.area_code)
     emit(

@@ -1,0 +1,54 @@
+"""Idle timeout and the forced password change, for every request of a logged-in person.
+
+What must hold: a session idle longer than the policy ends at its next request (to the
+login page, saying why; an API or htmx request gets 401 with a JSON message instead of a
+page); a person whose password an administrator reset can open nothing but the password
+page and logout until they change it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from lianqin.accounts.policy import Policy
+
+EXEMPT = ("/static/", "/favicon.ico", "/i18n/")
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith(("/api/", "/open311/")) or "HX-Request" in request.headers
+
+
+class AccountMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or request.path.startswith(EXEMPT):
+            return self.get_response(request)
+        now = time.time()
+        last = request.session.get("lianqin_seen")
+        if isinstance(last, int | float) and Policy.from_env().idle(last, now):
+            logout(request)
+            message = "长时间未操作，已自动退出，请重新登录。"
+            if _wants_json(request):
+                return JsonResponse({"detail": message, "code": "idle_timeout"}, status=401)
+            return redirect(f"{reverse('login')}?timeout=1&next={request.path}")
+        if not isinstance(last, int | float) or now - last > 30:
+            request.session["lianqin_seen"] = int(now)  # written at most every 30 s
+        if getattr(user, "must_change_password", False) and request.path not in (
+            reverse("password-change"),
+            reverse("logout"),
+        ):
+            message = "管理员重置了你的密码：请先设置新密码。"
+            if _wants_json(request):
+                return JsonResponse({"detail": message, "code": "password_change"}, status=403)
+            return redirect("password-change")
+        return self.get_response(request)
