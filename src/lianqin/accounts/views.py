@@ -84,7 +84,9 @@ def account(request: HttpRequest) -> HttpResponse:
     if not person.totp_secret and not pending:
         pending = request.session["lianqin_totp_pending"] = pyotp.random_base32()
     uri = (
-        pyotp.TOTP(pending).provisioning_uri(person.username, issuer_name=ISSUER) if pending else ""
+        pyotp.TOTP(pending).provisioning_uri(name=person.username, issuer_name=ISSUER)
+        if pending
+        else ""
     )
     return render(
         request,

@@ -217,7 +217,9 @@ def prune(actor: Any = None, *, now: datetime | None = None) -> int:
         # only a prefix of the chain may go: nothing at or after the first young line
         young = AuditEntry.objects.filter(at__gte=cutoff).order_by("seq").first()
         through = old.seq if young is None else min(old.seq, young.seq - 1)
-        last = AuditEntry.objects.get(seq=through)
+        last = AuditEntry.objects.filter(seq=through).first()
+        if last is None:
+            return 0
         with protect.unlocked():
             count, _ = AuditEntry.objects.filter(seq__lte=through).delete()
         ChainHead.objects.filter(pk=1).update(pruned_through=through, pruned_chain=last.chain)

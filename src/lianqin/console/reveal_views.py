@@ -28,6 +28,4 @@ def reveal(request: HttpRequest, number: str) -> HttpResponse:
         contacts = reveal_contacts(actor, number, client=request_client(request))
     except LianqinError as exc:
         return render(request, "console/error.html", {"error": exc}, status=exc.http_status)
-    response = render(request, "console/reveal.html", {"number": number, "contacts": contacts})
-    response["Cache-Control"] = "no-store"
-    return response
+    return render(request, "console/reveal.html", {"number": number, "contacts": contacts})

@@ -1,0 +1,115 @@
+"""The audit trail: every change to reference data and accounts and every reveal of
+personal data is a chained line; case history is chained per case; the database refuses
+UPDATE and DELETE on both; ``verify`` finds any tampering and says where; retention keeps
+at least 6 months. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from lianqin.audit import protect
+from lianqin.audit.models import AuditEntry, ChainHead
+from lianqin.audit.service import append, prune, verify
+from lianqin.cases import actions
+from lianqin.cases.models import CaseEvent
+from lianqin.org.models import Unit
+from tests.factories import new_case
+
+
+def _walk(world):
+    case = new_case(world)
+    for who, action, kw in [
+        ("community_a1", "accept", {}),
+        ("grid_worker_a1", "handle_on_site", {}),
+        ("grid_worker_a1", "resolve", {"note": "已清理，电话 13812345678", "evidence": []}),
+    ]:
+        case = actions.perform(world.actor(who), case.number, action, **kw)
+    return case
+
+
+def test_a_case_history_and_the_log_verify_and_are_protected(world):
+    case = _walk(world)
+    report = verify()
+    assert report.ok, report.breaks
+    assert report.history_lines == CaseEvent.objects.count() >= 3
+    assert set(report.protected) == set(protect.TABLES)
+    event = CaseEvent.objects.filter(case=case).first()
+    for sql in (
+        "UPDATE cases_caseevent SET note = 'edited' WHERE id = %s",
+        "DELETE FROM cases_caseevent WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [event.pk])
+    line = AuditEntry.objects.order_by("seq").first()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM audit_auditentry WHERE id = %s", [line.pk])
+
+
+def _tamper(sql, params):
+    with protect.unlocked(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def test_verify_finds_an_edited_or_removed_history_line(world):
+    case = _walk(world)
+    first, second, *_ = CaseEvent.objects.filter(case=case).order_by("seq")
+    _tamper("UPDATE cases_caseevent SET note = 'changed later' WHERE id = %s", [second.pk])
+    broken = verify().breaks
+    assert [(b.where, b.position) for b in broken] == [(f"案件历史 #{case.pk}", 2)]
+    _tamper("DELETE FROM cases_caseevent WHERE id = %s", [first.pk])
+    assert "序号不连续" in verify().breaks[0].reason
+
+
+def test_verify_finds_an_edited_or_truncated_log(world):
+    Unit.objects.filter(code="cg").update(name="x")  # .update() sends no signal
+    unit = Unit.objects.get(code="cg")
+    unit.name = "城管局（改）"
+    unit.save()
+    line = AuditEntry.objects.get(target=f"org.Unit:{unit.pk}", kind="change")
+    assert line.detail["fields"]["name"] == ["x", "城管局（改）"]
+    assert verify().ok
+    _tamper("UPDATE audit_auditentry SET detail = %s WHERE id = %s", ["{}", line.pk])
+    assert any("内容" in b.reason for b in verify().breaks)
+    last = AuditEntry.objects.order_by("-seq").first()
+    _tamper("DELETE FROM audit_auditentry WHERE seq >= %s", [line.seq])
+    reasons = " ".join(b.reason for b in verify().breaks)
+    assert "链头" in reasons, reasons
+    assert last.seq > line.seq or last.seq == line.seq
+
+
+def test_a_password_is_never_written_to_the_log(world):
+    person = world.people["street_a"]
+    person.set_password("Another-passw0rd!")
+    person.save()
+    line = AuditEntry.objects.filter(target=f"org.Person:{person.pk}").order_by("-seq").first()
+    assert line.kind == "change" and line.detail["fields"]["password"] == "（已更改）"
+    assert "Another" not in str(line.detail) and "md5$" not in str(line.detail)
+
+
+def test_retention_removes_only_lines_older_than_it_and_the_chain_still_verifies(db, settings):
+    settings.LIANQIN_AUDIT_RETENTION_DAYS = 30  # below the floor: 180 days apply
+    now = timezone.now()
+    old = [append("export", None, "x", {"n": i}, at=now - timedelta(days=200)) for i in range(3)]
+    young = append("export", None, "x", {"n": 9}, at=now - timedelta(days=179))
+    before = AuditEntry.objects.count()
+    assert prune(now=now) == 3
+    assert AuditEntry.objects.count() == before - 3 + 1  # and the line saying so
+    assert not AuditEntry.objects.filter(pk__in=[o.pk for o in old]).exists()
+    assert AuditEntry.objects.filter(pk=young.pk).exists()
+    assert ChainHead.objects.get(pk=1).pruned_through >= old[-1].seq
+    assert AuditEntry.objects.order_by("-seq").first().kind == "prune"
+    report = verify()
+    assert report.ok, report.breaks
+    assert prune(now=now) == 0
+
+
+def test_sequence_numbers_follow_without_gaps(world):
+    seqs = list(AuditEntry.objects.order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+    assert ChainHead.objects.get(pk=1).seq == seqs[-1]
