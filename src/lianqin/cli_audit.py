@@ -42,13 +42,14 @@ def register(
                           TimeElapsedColumn(), console=console) as bar:  # fmt: skip
                 task = bar.add_task("校验案件历史…", total=None)
                 report = verify(lambda n: bar.update(task, description=f"已校验 {n:,} 条案件历史"))
-        summary = {
+        unprotected = sorted(set(protect.TABLES) - set(report.protected))
+        summary: dict[str, Any] = {
             "ok": report.ok,
             "audit_lines": report.log_lines,
             "cases": report.cases,
             "history_lines": report.history_lines,
             "protected_tables": report.protected,
-            "unprotected_tables": sorted(set(protect.TABLES) - set(report.protected)),
+            "unprotected_tables": unprotected,
             "breaks": [b.__dict__ for b in report.breaks],
         }
         if as_json:
@@ -58,7 +59,7 @@ def register(
                 f"审计日志 {report.log_lines:,} 条；案件 {report.cases:,} 件、"
                 f"历史 {report.history_lines:,} 条"
             )
-            for table in summary["unprotected_tables"]:
+            for table in unprotected:
                 console.print(
                     f"[red]未受保护[/red] {table}：缺少防改删触发器（运行 lianqin migrate）"
                 )

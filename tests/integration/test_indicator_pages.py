@@ -6,7 +6,6 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.test import Client, override_settings
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -15,6 +14,7 @@ from rich.console import Console
 
 from lianqin.cases.models import Case
 from lianqin.demo.builder import DEMO_PASSWORD, build_demo
+from tests.flush import flush_all
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def _demo_once(django_db_setup, django_db_blocker):
         build_demo(seed=7, days=3, per_day=20, console=Console(file=io.StringIO()))
     yield
     with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
+        flush_all()
 
 
 @pytest.fixture

@@ -118,3 +118,24 @@ def test_logs_never_carry_a_phone_or_id_number(client, world, caplog):
     assert "payload was" in text and PHONE not in text and ID_NUMBER not in text
     assert handler is None or any(isinstance(f, MaskPersonalData) for f in handler.filters)
     assert Case.objects.count() == 0
+
+
+def test_a_dispatcher_finds_a_callers_cases_by_the_full_number_only(client, world):
+    a = new_case(world)
+    b = new_case(world, grid=1, reporter_phone="139 0000 1111", title="井盖缺失",
+                 description="建宁路井盖缺失")  # fmt: skip
+    c = new_case(world, grid=2, reporter_id_number=ID_NUMBER, reporter_phone="",
+                 title="噪音扰民", description="夜间施工噪音")  # fmt: skip
+    client.force_login(world.people["dispatcher"])
+
+    def found(q: str) -> set[str]:
+        res = client.get("/api/v1/cases", {"q": q})
+        assert res.status_code == 200
+        return {row["number"] for row in res.json()["items"]}
+
+    assert found("+86 138-1234-5678") == {a.number}
+    assert found("13900001111") == {b.number}
+    assert found(ID_NUMBER.lower()) == {c.number}
+    assert found("1381234") == set()  # a part of a number finds nothing
+    page = client.get("/console/", {"q": "13812345678", "view": "all"}).content.decode()
+    assert a.number in page and b.number not in page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pyotp
 import segno
@@ -32,9 +33,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password.html"
     success_url = reverse_lazy("account")
 
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
+    def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        person = self.request.user
+        person: Person = self.request.user  # type: ignore[assignment]
         Person.objects.filter(pk=person.pk).update(
             must_change_password=False, password_changed_at=timezone.now()
         )

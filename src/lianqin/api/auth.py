@@ -7,6 +7,7 @@ Either way the result is the ``Person`` the call acts as; the one permission gat
 from __future__ import annotations
 
 import hmac
+from dataclasses import replace
 from typing import Any
 
 from django.http import HttpRequest
@@ -14,6 +15,7 @@ from django.utils import timezone
 from ninja.security import APIKeyHeader, SessionAuth
 
 from lianqin.cases.access import Actor, actor_for
+from lianqin.choices import Role
 from lianqin.org.models import ApiKey, Person
 
 
@@ -33,6 +35,7 @@ class KeyAuth(APIKeyHeader):
             return None
         ApiKey.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
         request.user = found.person
+        request.lianqin_key_channel = found.channel  # type: ignore[attr-defined]
         return found.person
 
 
@@ -48,4 +51,9 @@ AUTH = [KeyAuth(), PersonSession()]
 def request_actor(request: HttpRequest) -> Actor:
     """The actor behind an authenticated request (ninja puts the person on ``request.auth``)."""
     person: Person = request.auth  # type: ignore[attr-defined]
-    return actor_for(person)
+    actor = actor_for(person)
+    channel = getattr(request, "lianqin_key_channel", "")
+    if channel and actor.role == Role.SYSTEM:
+        # a channel's key reads only what its channel reported, whoever it was issued to
+        actor = replace(actor, channel=channel)
+    return actor

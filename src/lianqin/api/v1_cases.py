@@ -22,6 +22,7 @@ from lianqin.api.schemas import (
 from lianqin.api.serialize import case_detail, case_out
 from lianqin.cases import actions
 from lianqin.cases.access import access_case, scope_cases
+from lianqin.cases.search import text_filter
 
 router = Router()
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error}
@@ -91,9 +92,10 @@ def list_cases(request: HttpRequest, f: Query[CaseFilter]):
     if f.date_to:
         qs = qs.filter(created_at__lt=_local_start(f.date_to) + timedelta(days=1))
     if f.q:
-        qs = qs.filter(title__icontains=f.q)
+        qs = qs.filter(text_filter(f.q))
     size = max(1, min(f.page_size, 200))
-    page = max(1, f.page)
+    # capped: a huge page number overflowed the database's OFFSET integer (a 500)
+    page = max(1, min(f.page, 10**9))
     items = list(qs[(page - 1) * size : page * size])
     return {
         "count": qs.count(),

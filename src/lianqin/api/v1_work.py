@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from lianqin.api.auth import request_actor
 from lianqin.api.schemas import Error
@@ -31,7 +31,8 @@ NOTICE_TOPICS = ["case.urge", "case.supervise", "case.warning", "case.escalate",
 
 
 @router.get("/me/tasks", response={200: dict, **ERRORS}, summary="我的待办")
-def tasks(request: HttpRequest, limit: int = 100):
+def tasks(request: HttpRequest, limit: int = Query(100, ge=1, le=1000)):
+    # bounded: a negative limit made ``queryset[:limit]`` raise (a 500)
     actor = request_actor(request)
     cases = list(my_tasks(actor).select_related("category", "grid", "community", "street")[:limit])
     body: dict[str, object] = {"cases": [case_out(c) for c in cases]}
@@ -53,7 +54,11 @@ def tasks(request: HttpRequest, limit: int = 100):
 @router.get(
     "/me/notices", response={200: list[dict], **ERRORS}, summary="我的通知（催办、督办、预警…）"
 )
-def notices(request: HttpRequest, days: int = 7, limit: int = 200):
+def notices(
+    request: HttpRequest,
+    days: int = Query(7, ge=1, le=90),  # unbounded, -1e20 days overflowed timedelta (a 500)
+    limit: int = Query(200, ge=1, le=1000),
+):
     actor = request_actor(request)
     since = timezone.now() - timedelta(days=min(days, 90))
     visible = scope_cases(actor).values("id")
@@ -110,7 +115,13 @@ def show_inspection(request: HttpRequest, inspection_id: int):
     actor = request_actor(request)
     found = Inspection.objects.filter(pk=inspection_id).first()
     assigned = found is not None and found.items.filter(inspector_id=actor.person_id).exists()
-    if found is None or not (found.scope_code.startswith(actor.scope_code) or assigned):
+    # units and channels have no region scope (""), which is not "the whole district"
+    in_scope = (
+        found is not None
+        and not (actor.is_unit or actor.channel)
+        and found.scope_code.startswith(actor.scope_code)
+    )
+    if found is None or not (in_scope or assigned):
         raise NotFound(f"没有抽查批次 #{inspection_id}")
     return _inspection(found)
 

@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
-from lianqin.cases.models import Case
+from lianqin.cases.models import Case, Report
 from lianqin.cases.workflow import WorkOrderState
 from lianqin.choices import UNIT_ROLES, Level, Role, level_rank
 from lianqin.errors import Forbidden, NotFound
 from lianqin.org.models import Grid, Person
 
+#: the username prefix of a channel's system account (``intake/accounts.py``)
+CHANNEL_ACCOUNT = "channel-"
 ACTIVE_WORK_ORDER = (WorkOrderState.PENDING, WorkOrderState.ACKNOWLEDGED, WorkOrderState.REPLIED)
 
 
@@ -33,6 +35,8 @@ class Actor:
     scope_code: str
     unit_id: int | None = None
     grid_codes: frozenset[str] = field(default_factory=frozenset)
+    #: a channel's system account (an API key's) sees only the cases its channel reported
+    channel: str = ""
 
     @property
     def is_unit(self) -> bool:
@@ -59,6 +63,9 @@ def actor_for(person: Person) -> Actor:
                 hint="管理员在「人员」中为其设置所属单位",
             )
         return Actor(person.pk, str(person), role, Level.UNIT, "", person.unit_id)
+    if role == Role.SYSTEM and person.username.startswith(CHANNEL_ACCOUNT):
+        channel = person.username.removeprefix(CHANNEL_ACCOUNT)
+        return Actor(person.pk, str(person), role, Level.DISTRICT, "", channel=channel)
     level = Level.DISTRICT if role in (Role.ADMIN, Role.SYSTEM) else Level(person.scope_level)
     scope = "" if role in (Role.ADMIN, Role.SYSTEM) else person.scope_code
     grids: frozenset[str] = frozenset()
@@ -71,6 +78,8 @@ def actor_for(person: Person) -> Actor:
 def scope_cases(actor: Actor, qs: QuerySet[Case] | None = None) -> QuerySet[Case]:
     """The cases this actor may see."""
     qs = Case.objects.all() if qs is None else qs
+    if actor.channel:
+        return qs.filter(pk__in=Report.objects.filter(channel=actor.channel).values("case_id"))
     if actor.is_unit:
         return qs.filter(
             work_orders__unit_id=actor.unit,
@@ -99,6 +108,8 @@ def access_case(actor: Actor, number: str, *, for_update: bool = False) -> Case:
 
 
 def can_see(actor: Actor, case: Case) -> bool:
+    if actor.channel:
+        return case.reports.filter(channel=actor.channel).exists()
     if actor.is_unit:
         return case.work_orders.filter(unit_id=actor.unit).exists()
     return sees(actor, case.area_code, frozenset())
@@ -107,6 +118,8 @@ def can_see(actor: Actor, case: Case) -> bool:
 def sees(actor: Actor, area_code: str, unit_ids: frozenset[int]) -> bool:
     """The gate's rule on facts already at hand (a case's area and the units that have a
     work order on it): what :func:`scope_cases` selects, for a stream of events."""
+    if actor.channel:
+        return False  # a channel reads its cases through the API, not the live stream
     if actor.is_unit:
         return actor.unit in unit_ids
     if actor.role == Role.GRID_WORKER:
@@ -116,7 +129,13 @@ def sees(actor: Actor, area_code: str, unit_ids: frozenset[int]) -> bool:
 
 def check_may_act(actor: Actor, case: Case) -> None:
     """Beyond seeing a case, acting on it needs the case to be at or below one's level;
-    a unit acts on the case only through an active lead work order."""
+    a unit acts on the case only through an active lead work order; a channel's system
+    account reports and reads, it does not handle cases."""
+    if actor.channel:
+        raise Forbidden(
+            f"接入渠道 {actor.channel} 只能报送和查询本渠道的案件，不能办理",
+            hint="办理由值班员、网格员和承办单位在平台上进行",
+        )
     if actor.is_unit:
         if not case.work_orders.filter(
             unit_id=actor.unit, role="lead", state__in=ACTIVE_WORK_ORDER

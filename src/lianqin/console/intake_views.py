@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from lianqin.cases.access import Actor, actor_for
+from lianqin.cases.access import Actor, actor_for, check_intake_operator
 from lianqin.cases.actions.reports import awaiting_reports, confirm_report, dismiss_report
 from lianqin.errors import LianqinError
 from lianqin.intake import quarantine
@@ -33,8 +33,13 @@ def intake_desk(request: HttpRequest) -> HttpResponse:
 
 
 def _do(request: HttpRequest, done: str, work: Callable[[Actor], object]) -> HttpResponse:
+    actor = actor_for(request.user)  # type: ignore[arg-type]
     try:
-        work(actor_for(request.user))  # type: ignore[arg-type]
+        check_intake_operator(actor)  # refused outright, not as a message on the desk
+    except LianqinError as exc:
+        return render(request, "console/error.html", {"error": exc}, status=exc.http_status)
+    try:
+        work(actor)
     except LianqinError as exc:
         messages.error(request, f"{exc.message}{'（' + exc.hint + '）' if exc.hint else ''}")
     else:

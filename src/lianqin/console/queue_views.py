@@ -19,6 +19,7 @@ from django.shortcuts import render
 
 from lianqin.cases.access import Actor, actor_for, scope_cases
 from lianqin.cases.models import Case
+from lianqin.cases.search import text_filter
 from lianqin.cases.tasks import my_tasks
 from lianqin.cases.workflow import OPEN, STATE_LABELS, State
 from lianqin.choices import CHANNEL_LABELS, LEVEL_LABELS, WARNING_LABELS, Warning
@@ -74,8 +75,7 @@ def queue_query(actor: Actor, params: dict[str, str]) -> tuple[QuerySet[Case], d
         applied["street"] = street
     text = params.get("q", "").strip()[:60]
     if text:
-        qs = qs.filter(number__contains=text) if text[:1].isdigit() else qs.filter(
-            title__icontains=text)  # fmt: skip
+        qs = qs.filter(text_filter(text))
         applied["q"] = text
     qs = qs.select_related("category", "street", "community", "grid")
     ordered = qs.order_by("-created_at") if view in ("closed", "all") else _urgent_first(qs)

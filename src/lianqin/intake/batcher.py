@@ -102,6 +102,10 @@ class GroupCommit:
             except Exception as exc:
                 for job in group:
                     job.future.set_exception(exc)
+                # a connection the database dropped stays dead: close it, so that the next
+                # batch opens a new one instead of failing until the server restarts
+                if connection.connection is not None and not connection.is_usable():
+                    connection.close()
                 continue
             for job, outcome in zip(group, outcomes, strict=True):
                 job.future.set_result(outcome)

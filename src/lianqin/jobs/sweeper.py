@@ -5,6 +5,16 @@ PostgreSQL) that pushes the row's next visit forward by a lease; a worker that d
 leaves rows that are claimed again when the lease runs out. Each visit then works under
 the row lock and compares the stored state, so a case's warning rise is recorded once
 and an outbox message is delivered at most once per successful attempt.
+
+Crash safety (``tests/integration/test_crash_server_and_sweeps.py`` kills a worker with
+``kill -9`` in the middle of a sweep): a case's visit is one transaction — the warning,
+its history line, the escalation or urging it triggers, their outbox messages and the
+case's next check commit together or not at all — so a visit cut short is simply done
+again, and one that committed is not repeated (the stored warning already says so). What
+a dead worker had claimed but not visited waits for its lease (``LIANQIN_SWEEP_LEASE_SECONDS``
+in the settings, default 60 s), then any worker takes it. A case whose visit raises is
+logged and skipped (visited again after the lease) instead of ending the sweep for the
+rest of its batch; a lost database connection still ends the sweep, and the loop retries.
 """
 
 from __future__ import annotations
@@ -18,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from lianqin.cases.actions import refresh_warning
@@ -29,6 +39,12 @@ from lianqin.jobs.outbox import handlers_for
 log = logging.getLogger("lianqin.sweeper")
 LEASE = timedelta(seconds=60)
 BATCH = 200
+
+
+def lease() -> timedelta:
+    """How long a claim holds: ``LIANQIN_SWEEP_LEASE_SECONDS`` in the settings, or 60 s."""
+    seconds = getattr(settings, "LIANQIN_SWEEP_LEASE_SECONDS", None)
+    return LEASE if seconds is None else timedelta(seconds=float(seconds))
 
 
 @dataclass
@@ -56,7 +72,7 @@ def claim_cases(now: datetime, limit: int = BATCH) -> list[int]:
         f"ORDER BY next_check_at LIMIT %s {_skip_locked()}) RETURNING id"
     )
     with transaction.atomic(), connection.cursor() as cur:
-        cur.execute(sql, [now + LEASE, now, limit])
+        cur.execute(sql, [now + lease(), now, limit])
         return [row[0] for row in cur.fetchall()]
 
 
@@ -70,7 +86,7 @@ def claim_outbox(now: datetime, owner: str, limit: int = BATCH) -> list[int]:
         "RETURNING id"
     )
     with transaction.atomic(), connection.cursor() as cur:
-        cur.execute(sql, [now + LEASE, owner, now, now, limit])
+        cur.execute(sql, [now + lease(), owner, now, now, limit])
         return sorted(row[0] for row in cur.fetchall())
 
 
@@ -107,7 +123,14 @@ def sweep_once(now: datetime | None = None, *, owner: str | None = None) -> Swee
     result = SweepResult()
     for case_id in claim_cases(now):
         result.warnings_checked += 1
-        if refresh_warning(case_id, now):
+        try:
+            changed = refresh_warning(case_id, now)
+        except (OperationalError, InterfaceError):
+            raise  # the database went away: the loop waits and retries
+        except Exception:  # one case's failure must not hold back the rest of the batch
+            log.exception("warning refresh of case %s failed; retried after the lease", case_id)
+            continue
+        if changed:
             result.warnings_changed += 1
     for message_id in claim_outbox(now, owner):
         if deliver(message_id, owner, now):

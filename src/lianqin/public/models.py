@@ -35,3 +35,31 @@ class PublicTicket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.number} ({self.report_id})"
+
+
+class RateCounter(models.Model):
+    """One client's requests in one fixed window of one rate limit (``throttle.py``).
+
+    Shared by every server process: the count is raised by one atomic upsert, so two
+    processes never both see the same number. A row outlives its window by a little and
+    is then pruned. ``client`` is a hash of the address, never the address itself.
+    """
+
+    scope = models.CharField("限流范围", max_length=20)
+    client = models.CharField("客户端摘要", max_length=24)
+    period = models.PositiveIntegerField("时间段（秒）")
+    window_index = models.BigIntegerField("窗口序号")
+    hits = models.PositiveIntegerField("次数", default=0)
+    expires = models.BigIntegerField("过期时刻（Unix 秒）", db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "限流计数"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "client", "period", "window_index"],
+                name="public_ratecounter_one_per_window",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.client} #{self.window_index}: {self.hits}"

@@ -11,17 +11,24 @@ format the path's suffix names (``.json`` or ``.xml``). What must hold:
 * every report goes through the one intake (``lianqin.intake.service.receive``) with
   the body as sent, minus the key, plus the token (``lianqin.intake.open311.stamp``);
 * ``jurisdiction_id`` may be absent or this district's code; anything else is a 404;
-* every error is the spec's list of ``{code, description}`` with 400, 403 or 404.
+* every error is the spec's list of ``{code, description}`` with 400, 403 or 404 — or
+  503 with ``Retry-After`` while the database is unreachable (an answer at once, not a
+  hang, and nothing half written: each POST is one transaction), or
+  429 with ``Retry-After`` for a client over its rate limit (``public/throttle.py``:
+  ``LIANQIN_OPEN311_RATE`` for POSTs, ``LIANQIN_OPEN311_READ_RATE`` for GETs, counted
+  per client address in the database, shared by every server process).
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 from urllib.parse import parse_qsl
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -37,8 +44,12 @@ from lianqin.intake import service
 from lianqin.intake.contract import Payload
 from lianqin.intake.open311 import CHANNEL, FORM, stamp
 from lianqin.org.models import ApiKey
+from lianqin.public import throttle
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
+#: the Retry-After of a 503 while the database is unreachable
+UNAVAILABLE_RETRY_S = 5
+log = logging.getLogger(__name__)
 STARTED = timezone.now()
 View = Callable[..., HttpResponse]
 
@@ -46,14 +57,26 @@ View = Callable[..., HttpResponse]
 class Problem(Exception):
     """An Open311 error: HTTP status and a description for the client's user."""
 
-    def __init__(self, status: int, description: str):
+    def __init__(self, status: int, description: str, *, retry_after: int | None = None):
         super().__init__(description)
         self.status, self.description = status, description
+        self.retry_after = retry_after
 
 
 def respond(fmt: str, root: str, data: Any, status: int = 200) -> HttpResponse:
     body, content_type = render(fmt, root, data)
     return HttpResponse(body, content_type=content_type, status=status)
+
+
+def _throttle(request: HttpRequest) -> None:
+    """Count the request against its client's Open311 limit (POST or GET); over it, a 429."""
+    wait = throttle.hit(request, "open311" if request.method == "POST" else "open311_read")
+    if wait is not None:
+        raise Problem(
+            429,
+            f"请求过于频繁，请 {wait} 秒后重试（rate limit exceeded, retry after {wait} s）",
+            retry_after=wait,
+        )
 
 
 def endpoint(*methods: str) -> Callable[[View], View]:
@@ -66,6 +89,7 @@ def endpoint(*methods: str) -> Callable[[View], View]:
             try:
                 if request.method not in methods:
                     raise Problem(400, f"不支持 {request.method}（method not allowed）")
+                _throttle(request)
                 jurisdiction = request.GET.get("jurisdiction_id") or _form(request).get(
                     "jurisdiction_id", ""
                 )
@@ -73,11 +97,21 @@ def endpoint(*methods: str) -> Callable[[View], View]:
                     raise Problem(404, f"jurisdiction_id {jurisdiction[:60]} 不存在（not found）")
                 return view(request, fmt, **kwargs)
             except Problem as exc:
-                return respond(fmt, "errors", errors(exc.status, exc.description), exc.status)
+                response = respond(fmt, "errors", errors(exc.status, exc.description), exc.status)
+                if exc.retry_after is not None:
+                    response["Retry-After"] = str(exc.retry_after)
+                return response
             except LianqinError as exc:
                 status = {404: 404, 401: 403, 403: 403}.get(exc.http_status, 400)
                 text = exc.message + (f"（{exc.hint}）" if exc.hint else "")
                 return respond(fmt, "errors", errors(status, text), status)
+            except (OperationalError, InterfaceError):
+                # the database is away for a moment: say so in the spec's format, at once
+                log.warning("open311 %s: database unavailable", request.path)
+                text = "服务暂时不可用，请稍后重试（service temporarily unavailable）"
+                response = respond(fmt, "errors", errors(503, text), 503)
+                response["Retry-After"] = str(UNAVAILABLE_RETRY_S)
+                return response
 
         return inner
 
