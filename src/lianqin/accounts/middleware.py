@@ -2,8 +2,8 @@
 
 What must hold: a session idle longer than the policy ends at its next request (to the
 login page, saying why; an API or htmx request gets 401 with a JSON message instead of a
-page); a person whose password an administrator reset can open nothing but the password
-page and logout until they change it.
+page); a person whose password an administrator reset, or whose password is older than the
+policy allows, can open nothing but the password page and logout until they change it.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
 from lianqin.accounts.policy import Policy
 
@@ -35,7 +36,7 @@ class AccountMiddleware:
             return self.get_response(request)
         now = time.time()
         last = request.session.get("lianqin_seen")
-        if isinstance(last, int | float) and Policy.from_env().idle(last, now):
+        if isinstance(last, int | float) and Policy.from_env().idle(last, now):  # idle
             logout(request)
             message = "长时间未操作，已自动退出，请重新登录。"
             if _wants_json(request):
@@ -43,12 +44,20 @@ class AccountMiddleware:
             return redirect(f"{reverse('login')}?timeout=1&next={request.path}")
         if not isinstance(last, int | float) or now - last > 30:
             request.session["lianqin_seen"] = int(now)  # written at most every 30 s
-        if getattr(user, "must_change_password", False) and request.path not in (
+        policy = Policy.from_env()
+        changed = getattr(user, "password_changed_at", None) or user.date_joined
+        must = getattr(user, "must_change_password", False)
+        expired = policy.password_expired(changed, timezone.now())
+        if (must or expired) and request.path not in (
             reverse("password-change"),
             reverse("logout"),
         ):
-            message = "管理员重置了你的密码：请先设置新密码。"
+            message = (
+                "管理员重置了你的密码：请先设置新密码。"
+                if must
+                else f"密码已使用超过 {policy.password_days} 天：请先设置新密码。"
+            )
             if _wants_json(request):
                 return JsonResponse({"detail": message, "code": "password_change"}, status=403)
-            return redirect("password-change")
+            return redirect(reverse("password-change") + ("" if must else "?expired=1"))
         return self.get_response(request)

@@ -5,6 +5,8 @@
   password-spraying script cannot try more than ``attempts`` passwords per account per
   lock period whatever addresses it comes from.
 * Idle timeout: a session with no request for ``idle_minutes`` ends.
+* Password age: a password older than ``password_days`` (default 90, 0 = never) must be
+  changed before anything else (from the account's creation when it never was).
 * Password: at least 10 characters with three of four kinds (upper, lower, digit, other):
   the usual 等保 level-3 reading of "complexity", on top of Django's validators (not like
   the username, not a common password, not all digits).
@@ -34,6 +36,7 @@ class Policy:
     attempts: int
     minutes: int
     idle_minutes: int
+    password_days: int = 90  # a password older than this must be changed (0: never)
 
     @classmethod
     def from_env(cls) -> Policy:
@@ -41,6 +44,7 @@ class Policy:
             attempts=_int("LIANQIN_LOCKOUT_ATTEMPTS", 5, 3, 10),
             minutes=_int("LIANQIN_LOCKOUT_MINUTES", 15, 1, 24 * 60),
             idle_minutes=_int("LIANQIN_IDLE_MINUTES", 30, 5, 24 * 60),
+            password_days=_int("LIANQIN_PASSWORD_MAX_DAYS", 90, 0, 3650),
         )
 
     def after_failure(self, failures: int, now: datetime) -> tuple[int, datetime | None]:
@@ -52,6 +56,9 @@ class Policy:
 
     def idle(self, last_seen: float, now: float) -> bool:
         return now - last_seen > self.idle_minutes * 60
+
+    def password_expired(self, changed: datetime, now: datetime) -> bool:
+        return bool(self.password_days) and now - changed > timedelta(days=self.password_days)
 
 
 MIN_LENGTH = 10

@@ -6,9 +6,12 @@ becomes ``{"code", "message", "hint", "field"}`` with its status.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 
 from lianqin.api.auth import AUTH
 from lianqin.api.intake import router as intake_router
@@ -58,7 +61,9 @@ class LianqinAPI(NinjaAPI):
     a client (and the schemathesis run in tests/integration/test_openapi_fuzz.py) knows
     a 401 or 422 is part of the contract, not a surprise."""
 
-    def get_openapi_schema(self, *, path_prefix=None, path_params=None):  # type: ignore[no-untyped-def]
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
@@ -105,6 +110,22 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         "hint": "人员先登录 /login/；系统在请求头 X-API-Key 中提供密钥",
     }
     return api.create_response(request, body, status=401)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """What django-ninja refuses before a handler runs -- chiefly a body that is not JSON
+    at all -- in the same shape and language as every other refusal (ninja's own is
+    ``{"detail": "Cannot parse request body"}``, English and without a hint)."""
+    if exc.status_code == 400:
+        body = {
+            "code": "unparseable_body",
+            "message": "请求体无法解析：不是有效的 JSON（request body is not valid JSON）",
+            "hint": "请求体须是 UTF-8 编码的 JSON 对象，并声明 Content-Type: application/json",
+        }
+    else:
+        body = {"code": f"http_{exc.status_code}", "message": str(exc.message)}
+    return api.create_response(request, body, status=exc.status_code)
 
 
 @api.exception_handler(ValidationError)

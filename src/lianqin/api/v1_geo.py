@@ -133,5 +133,18 @@ def address(request: HttpRequest, q: str) -> dict[str, Any]:
 def grid_plan(request: HttpRequest, urban: int = 500, rural: int = 300, tolerance: float = 0.2,
               community: str = "") -> dict[str, Any]:  # fmt: skip
     request_actor(request)
+    for name, target in (("urban", urban), ("rural", rural)):
+        if target <= 0:
+            raise InvalidInput(
+                f"每网格户数标准 {name}={target} 须为正整数",
+                field=name,
+                hint="城市网格一般 500 户（urban=500），农村 300 户（rural=300）",
+            )
+    if not 0 <= tolerance < 1:  # NaN fails this too
+        raise InvalidInput(
+            f"容差 tolerance={tolerance} 须在 0 到 1 之间（不含 1）",
+            field="tolerance",
+            hint="写成比例，如 0.2 表示户数可比标准上下浮动 20%",
+        )
     return planning_report(urban_target=urban, rural_target=rural, tolerance=tolerance,
                            community=community).to_dict()  # fmt: skip

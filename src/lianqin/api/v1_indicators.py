@@ -11,8 +11,10 @@ from django.utils import timezone
 from ninja import Router
 
 from lianqin.api.auth import request_actor
+from lianqin.dashboard.figures import PERIODS
 from lianqin.dashboard.queries import check_may_view as check_board
 from lianqin.dashboard.queries import dashboard_data, parse_days
+from lianqin.errors import InvalidInput
 from lianqin.evaluation import appraisal_service, cost_service, early_warning_service, queries
 from lianqin.evaluation.appraisal_service import as_rows
 
@@ -33,6 +35,14 @@ def indicators(
 def dashboard(request: HttpRequest, days: str = "30") -> dict[str, Any]:
     actor = request_actor(request)
     check_board(actor)
+    if not (days.isascii() and len(days) <= 3):
+        # parse_days reads str.isdigit() text with int(), which fails on "²" (a digit to
+        # isdigit, not to int) and on thousands of digits: refuse both here, clearly
+        raise InvalidInput(
+            f"统计天数 {days[:20]!r} 不支持",
+            field="days",
+            hint="days 取 " + "、".join(str(p) for p in PERIODS),
+        )
     return dashboard_data(actor, parse_days(days))
 
 

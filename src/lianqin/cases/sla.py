@@ -97,7 +97,7 @@ UNITS: Mapping[str, str] = MappingProxyType(
     }
 )
 _CALENDAR_STEP = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
-_PATTERN = re.compile(r"\s*(\d+)\s*(wh|wd|m|h|d)\s*")
+_PATTERN = re.compile(r"\s*([0-9]{1,9})\s*(wh|wd|m|h|d)\s*")
 _FORMS = (
     "a whole number followed by m, h, d (calendar time), wh or wd (working time), "
     "e.g. '30m', '2h', '3d', '4wh', '5wd'"

@@ -52,7 +52,7 @@ def check_may_view(actor: Actor) -> None:
 def parse_days(value: str | None) -> int:
     if value in (None, ""):
         return 30
-    if value.isdigit() and int(value) in figures.PERIODS:
+    if value.isascii() and value.isdigit() and len(value) <= 4 and int(value) in figures.PERIODS:
         return int(value)
     raise InvalidInput(
         f"统计天数 {value!r} 不支持",

@@ -44,6 +44,8 @@ _SUFFIX_BY_KIND = {
     "road": _ROAD_SUFFIX,
     "compound": _COMPOUND_SUFFIX,
 }
+#: the longest run of digits (or Chinese numerals) read as a house number
+MAX_HOUSE_DIGITS = 6
 COMPOUND_TAIL = re.compile(r"(?:小区|花园|家园|新村|苑|\d+(?:栋|幢|号楼|单元))")
 
 
@@ -85,7 +87,9 @@ def house_number(text: str, at: int) -> tuple[int | None, int]:
     """The house number right after a road name (noise such as 附近 may sit between),
     and where it ends; a building (3栋), floor or distance (100米) is not one."""
     found = _HOUSE_NO.match(text, at)
-    if found is None:
+    if found is None or len(found[1] or found[2]) > MAX_HOUSE_DIGITS:
+        # no door has a 7-digit number, and a run of thousands of digits would make
+        # ``int`` itself refuse (Python caps decimal conversion at 4,300 digits)
         return None, at
     number = int(found[1]) if found[1] else chinese_number(found[2])
     return number, found.end()

@@ -289,15 +289,25 @@ def in_china(lon: float, lat: float) -> bool:
     return min_lon <= lon <= max_lon and min_lat <= lat <= max_lat
 
 
+def _shown(value: object, limit: int = 40) -> str:
+    """A value quoted in a message, cut short; an int too long for ``repr`` (over 4,300
+    digits, which Python refuses to print) is described instead of crashing the refusal."""
+    try:
+        text = repr(value)
+    except ValueError:
+        return f"<{type(value).__name__}，过长>"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _as_numbers(lon: object, lat: object) -> Point:
     try:
         x, y = float(lon), float(lat)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond 1e308
         x = y = math.nan
     if not (math.isfinite(x) and math.isfinite(y)):
         raise CoordinateError(
             "not_a_number",
-            f"坐标不是有效数字：经度 {lon!r}，纬度 {lat!r}",
+            f"坐标不是有效数字：经度 {_shown(lon)}，纬度 {_shown(lat)}",
             hint="请提交十进制度数，例如 经度 118.63、纬度 32.06；检查设备是否定位成功、字段是否为空",
         )
     return x, y

@@ -26,7 +26,9 @@ _UNITS = {
     "h": 3600, "hour": 3600, "hours": 3600, "小时": 3600,
     "d": 86400, "day": 86400, "days": 86400, "天": 86400,
 }  # fmt: skip
-_RATE = re.compile(r"\s*(\d+)\s*/\s*(\d*)\s*([a-z\u4e00-\u9fff]+)\s*", re.IGNORECASE)
+# ASCII digits, at most 9 of them: a longer count is a typo, and ``int`` refuses runs of
+# more than 4,300 digits with a message that would not say which setting is wrong
+_RATE = re.compile(r"\s*([0-9]{1,9})\s*/\s*([0-9]{0,9})\s*([a-z\u4e00-\u9fff]+)\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
