@@ -7,7 +7,7 @@ TEST_ENV = LIANQIN_DATA_DIR=$(CURDIR)/.test-data LIANQIN_SECRET_KEY=test-only-no
 
 ASSETS = src/lianqin/console/static/vendor/VERSIONS.json
 
-MESSAGE_APPS = console public field duty dashboard
+MESSAGE_APPS = console public field duty dashboard accounts
 
 .PHONY: install assets messages demo serve test test-sqlite test-postgres lint bench clean
 

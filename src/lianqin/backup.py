@@ -44,7 +44,7 @@ What must hold:
 * Errors are :class:`~lianqin.errors.InvalidInput` (the file) or
   :class:`~lianqin.errors.Conflict` (the state of this installation), with a hint; they name
   files, members and tables, never a row's content.
-* Not in the backup: the secret key (``LIANQIN_SECRET_KEY`` or ``<data dir>/secret_key``),
+* Not in the backup: the secret key and the data keys (``LIANQIN_SECRET_KEY``/``LIANQIN_DATA_KEYS`` or ``<data dir>/secret_key``, ``data_keys``),
   which must be kept separately — see docs/backup.md.
 """
 

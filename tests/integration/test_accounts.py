@@ -115,3 +115,18 @@ def test_an_idle_session_ends(client, world):
     res = client.get("/console/")
     assert res.status_code == 302 and "timeout=1" in res.url
     assert client.get("/api/v1/cases").status_code == 401
+
+
+def test_a_password_older_than_the_policy_must_be_changed(client, world, monkeypatch):
+    from datetime import timedelta
+
+    monkeypatch.setenv("LIANQIN_PASSWORD_MAX_DAYS", "90")
+    Person.objects.filter(username="street_a").update(
+        password_changed_at=timezone.now() - timedelta(days=91)
+    )
+    assert login(client, "street_a").status_code == 302
+    res = client.get("/console/")
+    assert res.url == "/account/password/?expired=1"
+    assert "使用时间过长" in client.get(res.url).content.decode()
+    monkeypatch.setenv("LIANQIN_PASSWORD_MAX_DAYS", "0")
+    assert client.get("/console/").status_code == 200
