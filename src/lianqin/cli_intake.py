@@ -149,9 +149,9 @@ def register(
         """显示一条隔离报文的原因、修正提示和原文。"""
         setup()
         from lianqin.cases.access import SYSTEM
-        from lianqin.intake.quarantine import get
+        from lianqin.intake.quarantine import read
 
-        row = get(SYSTEM, qid)
+        row = read(SYSTEM, qid)
         console.print(f"#{row.pk} {row.channel} {row.source} [{row.get_state_display()}]")
         console.print(f"原因：{row.reason}" + (f"（字段 {row.field}）" if row.field else ""))
         if row.hint:

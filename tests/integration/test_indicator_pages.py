@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from rich.console import Console
 
+from lianqin.audit.models import AuditEntry
 from lianqin.cases.models import Case
 from lianqin.demo.builder import DEMO_PASSWORD, build_demo
 from tests.flush import flush_all
@@ -86,6 +87,8 @@ def test_every_appraisal_ranks_and_exports(demo, target):
     assert pdf.content.startswith(b"%PDF")
     text = "".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "指标定义" in text or "等级" in text
+    exports = AuditEntry.objects.filter(kind="export", actor_role="leader").order_by("-seq")
+    assert [e.detail["format"] for e in exports[:2]] == ["pdf", "xlsx"]
 
 
 def test_the_region_ranking_is_graded_from_its_definitions(demo):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from lianqin.audit.models import AuditEntry
 from lianqin.cases.actions import perform
 from lianqin.cases.models import Case, CaseEvent, MergeCandidate, Report
 from lianqin.geo.coords import wgs84_to_gcj02
@@ -120,6 +121,9 @@ def test_only_district_duty_staff_handle_the_quarantine(client, world, keys):
     assert [r["id"] for r in listed] == [qid]
     shown = client.get(f"/api/v1/quarantine/{qid}").json()
     assert shown["raw"] == fixture("hotline_12345", "broken.json")
+    # the raw text carries the caller's number: reading it is an audit line
+    line = AuditEntry.objects.get(kind="reveal", target=f"intake.QuarantinedPayload:{qid}")
+    assert line.actor_id == world.people["dispatcher"].pk
     refused = client.post(f"/api/v1/quarantine/{qid}/discard", {}, content_type="application/json")
     assert refused.status_code == 400
     done = client.post(

@@ -13,6 +13,7 @@ from ninja import Router, Schema
 from lianqin.api.auth import request_actor
 from lianqin.api.intake import ChannelKey
 from lianqin.api.schemas import Error
+from lianqin.audit.service import request_client
 from lianqin.cases.access import access_case
 from lianqin.cases.actions import reports as report_actions
 from lianqin.cases.masking import mask_phone
@@ -64,7 +65,8 @@ def quarantine_list(request: HttpRequest, channel: str = "", all: bool = False):
 
 @router.get("/quarantine/{qid}", response={200: dict, **ERRORS}, summary="隔离报文详情（含原文）")
 def quarantine_show(request: HttpRequest, qid: int):
-    return _quarantined(quarantine.get(request_actor(request), qid), raw=True)
+    row = quarantine.read(request_actor(request), qid, client=request_client(request))
+    return _quarantined(row, raw=True)
 
 
 @router.post("/quarantine/{qid}/replay", response={200: dict, **ERRORS}, summary="修正并重放")

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from lianqin.audit.service import request_client
 from lianqin.cases.access import Actor, actor_for, check_intake_operator
 from lianqin.cases.actions.reports import awaiting_reports, confirm_report, dismiss_report
 from lianqin.errors import LianqinError
@@ -29,6 +30,8 @@ def intake_desk(request: HttpRequest) -> HttpResponse:
         return render(request, "console/error.html", {"error": exc}, status=exc.http_status)
     opened = request.GET.get("show", "")
     shown = next((q for q in stuck if str(q.pk) == opened), None)
+    if shown is not None:  # the raw text carries the reporter's contact: audited
+        quarantine.read(actor, shown.pk, client=request_client(request))
     return render(request, "console/intake.html", {"held": held, "stuck": stuck, "shown": shown})
 
 

@@ -66,7 +66,7 @@ def download(request: HttpRequest, fmt: str) -> HttpResponse:
     except LianqinError as exc:
         return render(request, "console/error.html", {"error": exc}, status=exc.http_status)
     stem = f"appraisal-{result['target']}-{result['period'].start.isoformat()}"
-    return attachment(build_report(result), fmt, stem)
+    return attachment(build_report(result), fmt, stem, request)
 
 
 def build_report(result: dict[str, Any]) -> export.Report:

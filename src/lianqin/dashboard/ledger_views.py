@@ -47,7 +47,8 @@ def download(request: HttpRequest, fmt: str) -> HttpResponse:
         result = _run(request)
     except LianqinError as exc:
         return render(request, "console/error.html", {"error": exc}, status=exc.http_status)
-    return attachment(build_report(result), fmt, f"ledger-{result['period'].start.isoformat()}")
+    stem = f"ledger-{result['period'].start.isoformat()}"
+    return attachment(build_report(result), fmt, stem, request)
 
 
 def build_report(result: dict[str, Any]) -> export.Report:

@@ -40,6 +40,17 @@ def get(actor: Actor, qid: int) -> QuarantinedPayload:
     return row
 
 
+def read(actor: Actor, qid: int, *, client: str = "") -> QuarantinedPayload:
+    """The payload with its raw text, for the operator who corrects it: the raw text
+    carries the reporter's contact, so each opening is a ``reveal`` audit line."""
+    from lianqin.audit.service import append
+
+    row = get(actor, qid)
+    append("reveal", actor, f"intake.QuarantinedPayload:{qid}", {"fields": ["raw"]},
+           client=client)  # fmt: skip
+    return row
+
+
 def replay(actor: Actor, qid: int, corrected: str | None = None) -> service.Outcome:
     """Parse the (corrected) payload again and, if it now reads, take it in."""
     row = get(actor, qid)
