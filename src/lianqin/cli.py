@@ -219,6 +219,9 @@ def import_categories(
     except CatalogueError as exc:
         fail(str(exc))
     load_catalogue(rows)
+    from lianqin.audit.service import append
+
+    append("create", None, "org.catalogue", {"file": file.name, "categories": len(rows)})
     depth = {lvl: sum(1 for r in rows if r.level == lvl) for lvl in (1, 2, 3)}
     console.print(f"已导入 {len(rows)} 个类别：一级 {depth[1]}，二级 {depth[2]}，三级 {depth[3]}")
 

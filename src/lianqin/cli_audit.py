@@ -61,7 +61,7 @@ def register(
             )
             for table in unprotected:
                 console.print(
-                    f"[red]未受保护[/red] {table}：缺少防改删触发器（运行 lianqin migrate）"
+                    f"[red]未受保护[/red] {table}：缺少防改删触发器（lianqin status 或重启服务会重新安装；查明是谁删的）"
                 )
             for b in report.breaks[:50]:
                 console.print(f"[red]断链[/red] {b.where} 第 {b.position} 条：{b.reason}")

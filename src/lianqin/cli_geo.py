@@ -53,6 +53,10 @@ def register(app: typer.Typer, *, setup: Callable[[], Any], fail: Callable[..., 
         if result.errors:
             fail(f"{len(result.errors)} 个错误，未写入任何数据", "修正后重试；--dry-run 可反复校验")
         c = result.counts
+        if result.written:
+            from lianqin.audit.service import append
+
+            append("create", None, "geo.regions", {"file": file.name, **c})
         verb = "已导入" if result.written else "校验通过（未写入）"
         console.print(f"{verb}：街道 {c['street']}，社区/村 {c['community']}，网格 {c['grid']}")
 
@@ -101,6 +105,10 @@ def register(app: typer.Typer, *, setup: Callable[[], Any], fail: Callable[..., 
             fail(exc.message, exc.hint)
             return
         load_gazetteer(places, segments, replace=replace)
+        from lianqin.audit.service import append
+
+        append("create", None, "geo.gazetteer", {"file": file.name, "places": len(places),
+               "segments": len(segments), "replace": replace})  # fmt: skip
         console.print(f"已导入地名 {len(places)} 个，道路门牌段 {len(segments)} 段")
 
     @app.command("export-gazetteer")

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from lianqin.audit.service import verify as verify_audit
 from lianqin.cases.models import (
     ApprovalRequest,
     Case,
@@ -233,6 +234,17 @@ def build_demo(
     console.print(
         "渠道接入示例："
         + "，".join(f"{INTAKE_LABELS.get(k, k)} {v}" for k, v in intake_counts.items())
+    )
+    mark = time.perf_counter()
+    audit = verify_audit()
+    timings["audit"] = time.perf_counter() - mark
+    console.print(
+        f"审计：日志 {audit.log_lines} 条，案件历史 {audit.history_lines} 条，"
+        + (
+            "哈希链完好，防改删触发器在位"
+            if audit.ok
+            else f"[red]发现 {len(audit.breaks)} 处断链[/red]"
+        )
     )
     return timings | {"cases": history.counts["cases"], "actions": history.counts["actions"]}
 
