@@ -124,6 +124,12 @@ def main() -> None:
     rows.append(("**the rollup on the write path** (`benchmarks/bench_rollup_write.py`)", "", ""))
     rows += rollup_write()
 
+    from bench_security_write import compare as security_write
+
+    rows.append(("**encryption and the history chain on the write path** "
+                 "(`benchmarks/bench_security_write.py`)", "", ""))  # fmt: skip
+    rows += security_write()
+
     from bench_gridindex import run as run_gridindex
 
     rows.append(("**point → grid at scale** (`benchmarks/bench_gridindex.py`)", "", ""))
