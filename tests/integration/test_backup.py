@@ -492,7 +492,11 @@ def _w_mutate() -> dict:
         create_case(actor, NewReport(channel="hotline_12345", title=f"新案件{i}",
                                      description=f"恢复后不应存在{i}", lon=grid.centroid_lon,
                                      lat=grid.centroid_lat))  # fmt: skip
-    with connection.cursor() as cur:
+    from lianqin.audit import protect
+
+    # damage beyond what the application allows (history is append-only in the database):
+    # the restore must bring back the deleted line all the same
+    with protect.unlocked(), connection.cursor() as cur:
         first = "(SELECT min(id) FROM cases_case)"
         cur.execute(
             f"UPDATE cases_case SET status = 'closed', version = version + 5 WHERE id = {first}"
