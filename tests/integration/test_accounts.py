@@ -117,6 +117,15 @@ def test_an_idle_session_ends(client, world):
     assert client.get("/api/v1/cases").status_code == 401
 
 
+def test_an_active_session_still_ends_after_eight_hours(client, world):
+    assert login(client, "street_a").status_code == 302
+    assert client.get("/console/").status_code == 200
+    session = client.session
+    session["lianqin_start"] -= 8 * 3600 + 1
+    session.save()
+    assert client.get("/console/").status_code == 302
+
+
 def test_a_password_older_than_the_policy_must_be_changed(client, world, monkeypatch):
     from datetime import timedelta
 

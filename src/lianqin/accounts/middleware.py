@@ -1,6 +1,7 @@
 """Idle timeout and the forced password change, for every request of a logged-in person.
 
-What must hold: a session idle longer than the policy ends at its next request (to the
+What must hold: a session idle longer than the policy, or older than
+``SESSION_COOKIE_AGE`` (8 hours) however active, ends at its next request (to the
 login page, saying why; an API or htmx request gets 401 with a JSON message instead of a
 page); a person whose password an administrator reset, or whose password is older than the
 policy allows, can open nothing but the password page and logout until they change it.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -36,7 +38,11 @@ class AccountMiddleware:
             return self.get_response(request)
         now = time.time()
         last = request.session.get("lianqin_seen")
-        if isinstance(last, int | float) and Policy.from_env().idle(last, now):  # idle
+        start = request.session.setdefault("lianqin_start", int(now))
+        # saving the session every 30 s slides its cookie's expiry, so the absolute limit
+        # (SESSION_COOKIE_AGE, 8 hours) is kept here
+        too_long = isinstance(start, int | float) and now - start > settings.SESSION_COOKIE_AGE
+        if too_long or (isinstance(last, int | float) and Policy.from_env().idle(last, now)):
             logout(request)
             message = "长时间未操作，已自动退出，请重新登录。"
             if _wants_json(request):
