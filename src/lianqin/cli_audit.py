@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -29,11 +30,17 @@ def register(
     @audit.command("verify")
     def verify_command(
         as_json: Annotated[bool, typer.Option("--json", help="只输出 JSON 结果")] = False,
+        anchor: Annotated[
+            Path | None,
+            typer.Option(
+                help="外部锚点文件（放在数据库主机之外）：先核对上次记下的链头，再追加本次的"
+            ),
+        ] = None,
     ) -> None:
         """校验审计日志与每个案件历史的哈希链，以及数据库的防改删触发器。"""
         setup()
         from lianqin.audit import protect
-        from lianqin.audit.service import verify
+        from lianqin.audit.service import Anchor, check_anchor, current_anchor, verify
 
         if as_json:
             report = verify()
@@ -43,6 +50,13 @@ def register(
                 task = bar.add_task("校验案件历史…", total=None)
                 report = verify(lambda n: bar.update(task, description=f"已校验 {n:,} 条案件历史"))
         unprotected = sorted(set(protect.TABLES) - set(report.protected))
+        if anchor is not None and anchor.exists():
+            lines = [x for x in anchor.read_text().splitlines() if x.strip()]
+            if lines:
+                check_anchor(Anchor.parse(lines[-1]), report)
+        if anchor is not None and report.ok:
+            with anchor.open("a") as out:
+                out.write(current_anchor(report).line() + "\n")
         summary: dict[str, Any] = {
             "ok": report.ok,
             "audit_lines": report.log_lines,

@@ -19,8 +19,9 @@ the point.
 
 What must hold: ``decrypt(encrypt(x, column), column) == x`` for every string; two
 encryptions of one value differ (random 96-bit nonce); a value that does not start with the
-prefix is returned as it is (rows written before encryption, until ``lianqin pii encrypt``
-rewrote them); an unknown key id or a failed tag raises, never returns garbage.
+prefix is returned as it is only when asked (the migration's backfill of rows written before
+encryption; the model field reads strictly); an unknown key id or a failed tag raises, never
+returns garbage.
 """
 
 from __future__ import annotations
@@ -113,8 +114,12 @@ def encrypt(value: str, column: str) -> str:
     return f"{PREFIX}{kid}:{base64.urlsafe_b64encode(nonce + body).decode()}"
 
 
-def decrypt(value: str, column: str) -> str:
+def decrypt(value: str, column: str, *, strict: bool = False) -> str:
+    """The clear text. Without ``strict`` a value without the prefix is returned as it is
+    (reading rows written before encryption, for the backfill); with it, it is refused."""
     if not is_encrypted(value):
+        if strict and value:
+            raise TamperedValue(f"{column}：值未加密（在应用之外写入）")
         return value
     kid, _, b64 = value[len(PREFIX) :].partition(":")
     key = _keys()[1].get(kid)

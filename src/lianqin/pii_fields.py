@@ -8,17 +8,24 @@ covers every path without a call site to forget. The column's label
 
 What must hold: a query can only compare the field with the empty string (ciphertexts are
 randomised, so ``filter(phone="138…")`` would never match; search goes through keyed
-hashes such as ``ReporterContact.phone_key``); a value already encrypted is stored as it
-is (saving a loaded row does not encrypt twice).
+hashes such as ``ReporterContact.phone_key``); every non-empty value is encrypted on its
+way in (loaded values were decrypted, so nothing is encrypted twice); a stored value that
+is not a valid ciphertext of this column (edited, swapped, or plain text written around
+the application) reads as :data:`UNREADABLE` and is logged.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db import models
 
 from lianqin import pii
+
+log = logging.getLogger(__name__)
+#: what a value that does not decrypt reads as
+UNREADABLE = "［无法解密］"
 
 
 class EncryptedTextField(models.TextField):
@@ -30,12 +37,20 @@ class EncryptedTextField(models.TextField):
         self.aad = f"{cls._meta.label}.{name}"
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
-        if value is None:
+        if value is None or value == "":
             return value
-        return pii.decrypt(value, self.aad)
+        try:
+            return pii.decrypt(value, self.aad, strict=True)
+        except pii.TamperedValue as exc:
+            # one damaged value must not take every page that lists the row down; it is
+            # shown as damaged and logged (the column, never the value)
+            log.error("个人信息无法解密：%s", exc)
+            return UNREADABLE
 
     def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)
-        if value is None or value == "" or pii.is_encrypted(value):
+        if value is None or value == "":
             return value
+        # always encrypted: a value in Python is clear text (read ones were decrypted), even
+        # one a citizen typed to look like a ciphertext
         return pii.encrypt(value, self.aad)

@@ -119,3 +119,37 @@ def test_sequence_numbers_follow_without_gaps(world):
     seqs = list(AuditEntry.objects.order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
     assert ChainHead.objects.get(pk=1).seq == seqs[-1]
+
+
+def test_a_disarmed_trigger_is_reported_and_the_next_migrate_rearms_it(world):
+    _walk(world)
+    name = "lianqin_append_only_cases_caseevent"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks: ALTER may run
+            cursor.execute(f"ALTER TABLE cases_caseevent DISABLE TRIGGER {name}")
+        else:
+            cursor.execute(f"DROP TRIGGER {name}_update")
+            cursor.execute(f"CREATE TRIGGER {name}_update BEFORE UPDATE ON cases_caseevent "
+                           "BEGIN SELECT 1; END")  # fmt: skip
+    assert "cases_caseevent" not in protect.installed()
+    assert not verify().ok
+    protect.install()
+    assert set(protect.installed()) == set(protect.TABLES)
+
+
+def test_an_outside_anchor_catches_a_rewound_log(world):
+    from lianqin.audit.service import Anchor, check_anchor, current_anchor
+
+    _walk(world)
+    anchor = Anchor.parse(current_anchor(verify()).line())
+    last = AuditEntry.objects.order_by("-seq").first()
+    # someone with the database drops the newest line and rewinds the head consistently
+    _tamper("DELETE FROM audit_auditentry WHERE seq = %s", [last.seq])
+    _tamper(
+        "UPDATE audit_chainhead SET seq = %s, chain = %s WHERE id = 1", [last.seq - 1, last.prev]
+    )
+    report = verify()
+    assert report.ok  # the database alone cannot tell
+    check_anchor(anchor, report)
+    assert {b.reason for b in report.breaks} >= {"与外部锚点不符（记录被删除或改写）"}

@@ -18,6 +18,7 @@ from lianqin.intake.accounts import channel_actor, issue_channel_key
 from lianqin.intake.bulk import BulkIntake
 from lianqin.intake.models import QuarantinedPayload
 from lianqin.intake.tabular import iter_payloads
+from lianqin.pii_fields import UNREADABLE
 from tests.factories import new_case
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "channels"
@@ -139,3 +140,21 @@ def test_a_dispatcher_finds_a_callers_cases_by_the_full_number_only(client, worl
     assert found("1381234") == set()  # a part of a number finds nothing
     page = client.get("/console/", {"q": "13812345678", "view": "all"}).content.decode()
     assert a.number in page and b.number not in page
+
+
+def test_a_name_that_looks_like_a_ciphertext_is_encrypted_and_a_damaged_value_reads_as_such(
+    client, world
+):
+    case = new_case(world, reporter_name="sm4gcm1:x:")
+    contact = case.reports.get().reporter
+    contact.refresh_from_db()
+    assert contact.name == "sm4gcm1:x:"
+    with connection.cursor() as cursor:  # written around the application
+        cursor.execute("UPDATE cases_reportercontact SET phone = %s WHERE id = %s",
+                       ["13900000000", contact.pk])  # fmt: skip
+    contact.refresh_from_db()
+    assert contact.phone == UNREADABLE
+    client.force_login(world.people["dispatcher"])
+    assert client.get(f"/console/cases/{case.number}/").status_code == 200
+    res = client.post(f"/console/cases/{case.number}/reveal")
+    assert res.status_code == 200 and UNREADABLE in res.content.decode()

@@ -84,3 +84,9 @@ def test_without_keys_one_is_made_once_in_the_data_dir(monkeypatch, tmp_path):
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     pii.forget_keys()
     assert pii.decrypt(stored, "c") == "x"
+
+
+def test_strict_reading_refuses_plain_text_written_around_the_application():
+    with pytest.raises(pii.TamperedValue, match="未加密"):
+        pii.decrypt("13812345678", "c.phone", strict=True)
+    assert pii.decrypt("", "c.phone", strict=True) == ""

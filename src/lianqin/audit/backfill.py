@@ -1,7 +1,6 @@
 """Bring rows written before encryption and chaining up to date (called by migrations).
 
-Reading a plaintext value returns it as it is and saving it back encrypts it, so
-:func:`encrypt_rows` is a read-and-bulk-update in batches. :func:`chain_history` links the
+:func:`encrypt_rows` rewrites clear values encrypted, by plain SQL. :func:`chain_history` links the
 existing case-history lines in (case, seq) order; it runs before the append-only triggers
 exist (they are installed after ``migrate``) and removes them first should they already.
 """
@@ -14,15 +13,25 @@ BATCH = 2000
 
 
 def encrypt_rows(apps: Any, label: str, fields: list[str]) -> None:
+    """Encrypt the clear values of ``fields`` in place, by plain SQL (the model field reads
+    strictly and would refuse them). Values already encrypted are left alone."""
+    from django.db import connection
+
+    from lianqin import pii
+
     model = apps.get_model(label)
-    batch = []
-    for row in model._base_manager.only("pk", *fields).iterator(chunk_size=BATCH):
-        batch.append(row)
-        if len(batch) >= BATCH:
-            model._base_manager.bulk_update(batch, fields)
-            batch = []
-    if batch:
-        model._base_manager.bulk_update(batch, fields)
+    table, quote = model._meta.db_table, connection.ops.quote_name
+    columns = [model._meta.get_field(f).column for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, {', '.join(map(quote, columns))} FROM {quote(table)}")  # noqa: S608
+        rows = cursor.fetchall()
+    for pk, *values in rows:
+        new = [v if not v or pii.is_encrypted(v) else pii.encrypt(v, f"{label}.{f}")
+               for f, v in zip(fields, values, strict=True)]  # fmt: skip
+        if new != values:
+            sets = ", ".join(f"{quote(c)} = %s" for c in columns)
+            with connection.cursor() as cursor:
+                cursor.execute(f"UPDATE {quote(table)} SET {sets} WHERE id = %s", [*new, pk])  # noqa: S608
 
 
 def chain_history(apps: Any, schema_editor: Any) -> None:

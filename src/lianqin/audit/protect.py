@@ -38,12 +38,12 @@ def _names(table: str) -> tuple[str, str]:
     return f"lianqin_append_only_{table}", f"lianqin_no_truncate_{table}"
 
 
-def install(using: str = DEFAULT_DB_ALIAS) -> None:
+def install(using: str = DEFAULT_DB_ALIAS, tables: tuple[str, ...] = TABLES) -> None:
     connection = connections[using]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_PG_FUNCTION)
-            for table in TABLES:
+            for table in tables:
                 row, truncate = _names(table)
                 cursor.execute(
                     f"CREATE OR REPLACE TRIGGER {row} BEFORE UPDATE OR DELETE ON {table} "
@@ -53,21 +53,31 @@ def install(using: str = DEFAULT_DB_ALIAS) -> None:
                     f"CREATE OR REPLACE TRIGGER {truncate} BEFORE TRUNCATE ON {table} "
                     "FOR EACH STATEMENT EXECUTE FUNCTION lianqin_append_only()"
                 )
+                # ALWAYS: they fire even under session_replication_role = replica. ALTER
+                # TABLE refuses while deferred foreign-key checks are pending in this
+                # transaction: run them now, then defer again (Django's default)
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {row}")
+                cursor.execute(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {truncate}")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         else:
-            for table in TABLES:
+            for table in tables:
                 row, _ = _names(table)
                 for op in ("UPDATE", "DELETE"):
+                    # dropped and made again: a same-named trigger with another body (a
+                    # no-op left by someone) does not survive the next migrate
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {row}_{op.lower()}")
                     cursor.execute(
-                        f"CREATE TRIGGER IF NOT EXISTS {row}_{op.lower()} BEFORE {op} ON {table} "
+                        f"CREATE TRIGGER {row}_{op.lower()} BEFORE {op} ON {table} "
                         f"BEGIN SELECT RAISE(ABORT, 'lianqin: {table} is append-only (audit "
                         f"trail); {op} refused'); END"
                     )
 
 
-def remove(using: str = DEFAULT_DB_ALIAS) -> None:
+def remove(using: str = DEFAULT_DB_ALIAS, tables: tuple[str, ...] = TABLES) -> None:
     connection = connections[using]
     with connection.cursor() as cursor:
-        for table in TABLES:
+        for table in tables:
             row, truncate = _names(table)
             if connection.vendor == "postgresql":
                 cursor.execute(f"DROP TRIGGER IF EXISTS {row} ON {table}")
@@ -78,31 +88,36 @@ def remove(using: str = DEFAULT_DB_ALIAS) -> None:
 
 
 def installed(using: str = DEFAULT_DB_ALIAS) -> list[str]:
-    """The protected tables whose triggers are all in place."""
+    """The protected tables whose triggers are all in place, enabled and refusing (their
+    body is looked at, not only their name)."""
     connection = connections[using]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT c.relname, count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                "WHERE t.tgname LIKE 'lianqin_%%' AND NOT t.tgisinternal GROUP BY c.relname"
+                "JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.tgname LIKE 'lianqin_%%' "
+                "AND NOT t.tgisinternal AND t.tgenabled = 'A' "
+                "AND p.prosrc LIKE '%%RAISE EXCEPTION%%' GROUP BY c.relname"
             )
         else:
             cursor.execute(
                 "SELECT tbl_name, count(*) FROM sqlite_master WHERE type = 'trigger' "
-                "AND name LIKE 'lianqin_append_only_%' GROUP BY tbl_name"
+                "AND name LIKE 'lianqin_append_only_%' AND sql LIKE '%RAISE(ABORT%' "
+                "GROUP BY tbl_name"
             )
         counts = dict(cursor.fetchall())
     return [t for t in TABLES if counts.get(t, 0) >= 2]
 
 
 @contextmanager
-def unlocked(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
-    """Within one transaction: triggers off, the caller's maintenance, triggers back on.
-    A failure inside rolls the whole thing back, triggers included."""
+def unlocked(using: str = DEFAULT_DB_ALIAS, tables: tuple[str, ...] = TABLES) -> Iterator[None]:
+    """Within one transaction: the triggers of ``tables`` off, the caller's maintenance,
+    triggers back on. A failure inside rolls the whole thing back, triggers included. (On
+    PostgreSQL dropping a trigger locks its table: lift only the tables you touch.)"""
     with transaction.atomic(using=using):
-        remove(using)
+        remove(using, tables)
         yield
-        install(using)
+        install(using, tables)
 
 
 def on_post_migrate(sender: Any, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:

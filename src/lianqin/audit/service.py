@@ -122,8 +122,50 @@ class Report:
 
 
 def _log_lines(head: ChainHead) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for e in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000):
+    lines = AuditEntry.objects.filter(seq__lte=head.seq).order_by("seq")
+    for e in lines.iterator(chunk_size=2000):
         yield e.prev, e.chain, entry_fields(e)
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """The log's head and the history's size at one moment, kept *outside* the database
+    (``lianqin audit verify --anchor FILE``): whoever can rewrite the database can rewind
+    the head and drop the newest lines consistently, but not change this file."""
+
+    seq: int
+    chain: str
+    history_lines: int
+
+    def line(self) -> str:
+        return f"{self.seq} {self.chain} {self.history_lines}"
+
+    @classmethod
+    def parse(cls, text: str) -> Anchor:
+        seq, chain, lines = text.split()[:3]
+        return cls(int(seq), chain, int(lines))
+
+
+def check_anchor(anchor: Anchor, report: Report) -> None:
+    """What an earlier anchor says must still be there."""
+    head = ChainHead.objects.filter(pk=1).first() or ChainHead(pk=1)
+    if anchor.seq > head.pruned_through:
+        line = AuditEntry.objects.filter(seq=anchor.seq).values_list("chain", flat=True).first()
+        if line != anchor.chain:
+            report.breaks.append(
+                Break("审计日志", anchor.seq, "与外部锚点不符（记录被删除或改写）")
+            )
+    if head.seq < anchor.seq:
+        report.breaks.append(Break("审计日志", head.seq, "链头早于外部锚点（末尾记录被删除）"))
+    if report.history_lines < anchor.history_lines:
+        report.breaks.append(
+            Break("案件历史", report.history_lines, "条数少于外部锚点（记录被删除）")
+        )
+
+
+def current_anchor(report: Report) -> Anchor:
+    head = ChainHead.objects.filter(pk=1).first() or ChainHead(pk=1)
+    return Anchor(head.seq, head.chain or "-", report.history_lines)
 
 
 def verify(progress: Callable[[int], None] | None = None) -> Report:
@@ -132,8 +174,14 @@ def verify(progress: Callable[[int], None] | None = None) -> Report:
 
     report = Report(protected=protect.installed())
     key = chain_key()
+    # a live system keeps writing while this runs: everything is judged as of the head and
+    # the case versions read first (a line, case or event that came later is not looked at;
+    # a line at or below the head committed with it, so it is there)
     head = ChainHead.objects.filter(pk=1).first() or ChainHead(pk=1)
-    seqs = list(AuditEntry.objects.order_by("seq").values_list("seq", flat=True))
+    versions = dict(Case.objects.values_list("pk", "version"))
+    seqs = list(
+        AuditEntry.objects.filter(seq__lte=head.seq).order_by("seq").values_list("seq", flat=True)
+    )
     report.log_lines = len(seqs)
     first = head.pruned_through + 1
     if seqs and seqs != list(range(first, first + len(seqs))):
@@ -141,21 +189,21 @@ def verify(progress: Callable[[int], None] | None = None) -> Report:
     broken = verify_lines(key, _log_lines(head), start=head.pruned_chain, where="审计日志")
     if broken:
         report.breaks.append(broken)
-    last = AuditEntry.objects.order_by("-seq").first()
+    last = AuditEntry.objects.filter(seq__lte=head.seq).order_by("-seq").first()
     if (last.seq if last else head.pruned_through) != head.seq or (
         (last.chain if last else head.pruned_chain) != head.chain
     ):
         report.breaks.append(Break("审计日志", len(seqs), "链头与最后一条不符（末尾记录被删除）"))
 
-    pruned = AuditEntry.objects.filter(kind="prune").order_by("-seq").first()
+    pruned = AuditEntry.objects.filter(kind="prune", seq__lte=head.seq).order_by("-seq").first()
     if (pruned.detail.get("through_seq") if pruned else 0) != head.pruned_through:
         report.breaks.append(Break("审计日志", 0, "清理记录与链头不符（被非正常删除）"))
 
-    versions = dict(Case.objects.values_list("pk", "version"))
     current: int | None = None
     prev, position, done = "", 0, 0
     bad_case: set[int] = set()
     seen: set[int] = set()
+    later: dict[int, int] = {}
 
     def close(case_id: int | None, position: int) -> None:
         if case_id is not None and case_id not in bad_case and position != versions.get(case_id):
@@ -166,6 +214,11 @@ def verify(progress: Callable[[int], None] | None = None) -> Report:
 
     rows = CaseEvent.objects.order_by("case_id", "seq").iterator(chunk_size=5000)
     for event in rows:
+        if event.seq > versions.get(event.case_id, 0):
+            # written after the versions were read (or a case created since): its chain is
+            # checked by the next run; here only that its case has reached it
+            later[event.case_id] = max(later.get(event.case_id, 0), event.seq)
+            continue
         if event.case_id != current:
             seen.add(event.case_id)
             close(current, position)
@@ -190,6 +243,12 @@ def verify(progress: Callable[[int], None] | None = None) -> Report:
         if progress and done % 5000 == 0:
             progress(done)
     close(current, position)
+    now_versions = dict(Case.objects.filter(pk__in=list(later)).values_list("pk", "version"))
+    for case_id, seq in sorted(later.items()):
+        if seq > now_versions.get(case_id, 0):
+            report.breaks.append(
+                Break(f"案件历史 #{case_id}", seq, "记录多于案件版本（有记录被插入）")
+            )
     for case_id in sorted(c for c, v in versions.items() if v and c not in seen):
         report.breaks.append(Break(f"案件历史 #{case_id}", 0, "案件没有任何历史记录"))
     if progress:
@@ -220,7 +279,7 @@ def prune(actor: Any = None, *, now: datetime | None = None) -> int:
         last = AuditEntry.objects.filter(seq=through).first()
         if last is None:
             return 0
-        with protect.unlocked():
+        with protect.unlocked(tables=("audit_auditentry",)):
             count, _ = AuditEntry.objects.filter(seq__lte=through).delete()
         ChainHead.objects.filter(pk=1).update(pruned_through=through, pruned_chain=last.chain)
         append(

@@ -152,11 +152,18 @@ def check_may_act(actor: Actor, case: Case) -> None:
         )
 
 
-def check_may_create(actor: Actor) -> None:
-    """Who may register a case: duty staff, grid workers, administrators and systems."""
+def check_may_create(actor: Actor, channel: str | None = None) -> None:
+    """Who may register a case: duty staff, grid workers, administrators and systems; a
+    channel's system account only on its own channel (else it could take another source's
+    ``(channel, external_id)`` first, and the real report would become a "replay")."""
     allowed = {Role.DISPATCHER, Role.DUTY_LEADER, Role.GRID_WORKER, Role.ADMIN, Role.SYSTEM}
     if actor.role not in allowed:
         raise Forbidden(f"角色 {actor.role.value} 不能登记案件", hint="由值班员或网格员登记")
+    if actor.channel and channel is not None and channel != actor.channel:
+        raise Forbidden(
+            f"接入渠道 {actor.channel} 的密钥不能以渠道 {channel} 的名义报送",
+            hint=f"channel 应为 {actor.channel}；每个渠道用自己的密钥",
+        )
 
 
 def check_intake_operator(actor: Actor) -> None:

@@ -68,6 +68,8 @@ def file_batch(
     actor: Actor, items: list[Item], now: datetime, cache: dict[Any, Any] | None = None
 ) -> Filed:
     check_may_create(actor)
+    for channel in {item.report.channel for item in items}:
+        check_may_create(actor, channel)
     cache = cache if cache is not None else {}
     _prefill(cache)
     with transaction.atomic():

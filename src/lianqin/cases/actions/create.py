@@ -70,7 +70,7 @@ def create_case(
     look for duplicates nearby); ``triage`` keeps what triage suggested; ``candidates``
     are grey-zone duplicates ``(case id, score, parts)`` for a dispatcher to decide."""
     now = now or timezone.now()
-    check_may_create(actor)
+    check_may_create(actor, report.channel)
     _validate(report)
     if report.external_id:
         existing = _replayed(report)

@@ -45,7 +45,7 @@ def join_case(
     opened) the first time with ``created=False``; if the case closed meanwhile the report
     opens a case of its own."""
     now = now or timezone.now()
-    check_may_create(actor)
+    check_may_create(actor, report.channel)
     existing = _replayed(report)
     if existing is not None:
         return existing, False
@@ -89,7 +89,7 @@ def _open_target(case_id: int) -> Case | None:
 def hold_report(actor: Actor, report: NewReport, *, now: datetime | None = None) -> Report:
     """Keep a report that waits for a person (no case yet); a replay returns the held one."""
     now = now or timezone.now()
-    check_may_create(actor)
+    check_may_create(actor, report.channel)
     found = Report.objects.filter(channel=report.channel, external_id=report.external_id).first()
     if found is not None:
         return found
