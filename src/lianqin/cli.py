@@ -150,6 +150,7 @@ def _serve(host: str, port: int, *, sweeper: bool) -> None:
         port=port,
         timeout_graceful_shutdown=3,
         log_level="info",
+        log_config=_uvicorn_logging(),
     )
     try:
         uvicorn.Server(config).run()
@@ -306,6 +307,20 @@ _register_hot(app, setup=_setup_quietly, fail=fail, console=console)
 _register_audit(app, setup=setup, fail=fail, console=console)
 # plain setup: a backup must not migrate a database an older server may still be using
 _register_backup(app, setup=setup, fail=fail, console=console)
+
+
+def _uvicorn_logging() -> dict:
+    """uvicorn's own logging (its access log does not propagate to ours), with phone and ID
+    numbers masked in every line — a search by a caller's number is in a URL."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"personal_data": {"()": "lianqin.logfilter.MaskPersonalData"}}
+    for handler in config["handlers"].values():
+        handler["filters"] = ["personal_data"]
+    return config
 
 
 def main() -> None:

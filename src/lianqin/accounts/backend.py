@@ -102,8 +102,8 @@ class LockoutBackend(ModelBackend):
         with transaction.atomic():
             rows = Person.objects.filter(free, pk=person.pk, failed_logins__lt=policy.attempts)
             if not rows.update(failed_logins=F("failed_logins") + 1):
-                current = Person.objects.filter(pk=person.pk).values("locked_until").first()
-                until = (current or {}).get("locked_until")
+                found = Person.objects.filter(pk=person.pk).values_list("locked_until", flat=True)
+                until = found.first()
                 if until is not None and until <= now:  # an old lock ran out: start afresh
                     Person.objects.filter(pk=person.pk).update(failed_logins=1, locked_until=None)
                     return 1

@@ -10,9 +10,10 @@ import hashlib
 import hmac
 import re
 
-_PHONE = re.compile(r"(?<!\d)(?:\+?86[-\s]?)?(1[3-9]\d)[-\s]?(\d{4})[-\s]?(\d{4})(?!\d)")
+_PHONE = re.compile(r"(?<!\d)(?:\+?86[-\s.]?)?(1[3-9]\d)[-\s.]?(\d{4})[-\s.]?(\d{4})(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[-\s]?(\d{3,4})[-\s]?(\d{4})(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![\dA-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![\dA-Za-z])")
+# letters around the number do not protect it ("idcard110101…", "…8888abc" are masked)
+_ID_NUMBER = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
 
 
 def mask_phone(phone: str) -> str:
