@@ -115,6 +115,8 @@ PASSWORD_HASHERS = [
 # how long audit lines are kept (lianqin audit prune; never less than 180 days)
 LIANQIN_AUDIT_RETENTION_DAYS = int(os.environ.get("LIANQIN_AUDIT_RETENTION_DAYS", "365"))
 SESSION_COOKIE_AGE = 8 * 3600
+# messages (an administrator's one-time temporary password among them) stay server-side
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_HTTPONLY = True
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"

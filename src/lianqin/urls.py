@@ -10,6 +10,7 @@ admin.site.site_header = "联勤指挥平台 · 管理后台"
 admin.site.site_title = "联勤"
 admin.site.index_title = "区联勤指挥中心"
 admin.site.login_form = AdminLoginForm  # lockout and the second factor for the admin too
+admin.site.login_template = "accounts/admin_login.html"  # with the code's field
 
 urlpatterns = [
     path("admin/", admin.site.urls),

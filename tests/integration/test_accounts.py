@@ -4,6 +4,8 @@ idle timeout — and each leaves its audit line."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pyotp
 import pytest
 from django.utils import timezone
@@ -93,6 +95,9 @@ def test_an_admin_reset_forces_a_new_password(client, world):
     assert client.get("/console/").url == "/account/password/"
     api = client.get("/api/v1/cases")
     assert api.status_code == 403 and api.json()["code"] == "password_change"
+    same = client.post("/account/password/", {"old_password": temporary,
+                       "new_password1": temporary, "new_password2": temporary})  # fmt: skip
+    assert "不能与当前密码相同" in same.content.decode()
     weak = client.post("/account/password/", {"old_password": temporary,
                        "new_password1": "abcdefgh", "new_password2": "abcdefgh"})  # fmt: skip
     assert "至少三类" in weak.content.decode()
@@ -139,3 +144,33 @@ def test_a_password_older_than_the_policy_must_be_changed(client, world, monkeyp
     assert "使用时间过长" in client.get(res.url).content.decode()
     monkeypatch.setenv("LIANQIN_PASSWORD_MAX_DAYS", "0")
     assert client.get("/console/").status_code == 200
+
+
+def test_the_admin_login_asks_for_the_code_too(client, world):
+    admin = world.people["admin"]
+    admin.is_staff = admin.is_superuser = True
+    admin.totp_secret = pyotp.random_base32()
+    admin.save()
+    page = client.get("/admin/login/").content.decode()
+    assert 'name="otp"' in page
+    res = client.post("/admin/login/", {"username": "admin", "password": PASSWORD,
+                                        "next": "/admin/"})  # fmt: skip
+    assert "启用了动态口令" in res.content.decode()
+    code = pyotp.TOTP(admin.totp_secret).now()
+    res = client.post("/admin/login/", {"username": "admin", "password": PASSWORD, "otp": code,
+                                        "next": "/admin/"})  # fmt: skip
+    assert res.status_code == 302 and res.url == "/admin/"
+
+
+def test_a_reset_revokes_the_accounts_api_keys_and_a_locked_account_keys_stop(client, world):
+    from lianqin.accounts.service import reset_password
+    from lianqin.org.models import ApiKey
+
+    person = world.people["street_a"]
+    _, raw = ApiKey.issue("脚本", person)
+    assert client.get("/api/v1/cases", HTTP_X_API_KEY=raw).status_code == 200
+    Person.objects.filter(pk=person.pk).update(locked_until=timezone.now() + timedelta(minutes=5))
+    assert client.get("/api/v1/cases", HTTP_X_API_KEY=raw).status_code == 401
+    reset_password(world.people["admin"], person)
+    assert ApiKey.objects.get(person=person).revoked_at is not None
+    assert client.get("/api/v1/cases", HTTP_X_API_KEY=raw).status_code == 401

@@ -96,6 +96,7 @@ def test_the_api_reveals_through_the_same_gate(client, world):
     client.force_login(world.people["callback"])
     res = client.post(f"/api/v1/cases/{case.number}/contacts")
     assert res.status_code == 200 and res.json()[0]["phone"] == PHONE
+    assert "no-store" in res["Cache-Control"]
     assert AuditEntry.objects.filter(kind="reveal", actor_id=world.people["callback"].pk).exists()
     client.force_login(world.people["leader"])
     res = client.post(f"/api/v1/cases/{case.number}/contacts")

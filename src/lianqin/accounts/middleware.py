@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -47,7 +48,8 @@ class AccountMiddleware:
             message = "长时间未操作，已自动退出，请重新登录。"
             if _wants_json(request):
                 return JsonResponse({"detail": message, "code": "idle_timeout"}, status=401)
-            return redirect(f"{reverse('login')}?timeout=1&next={request.path}")
+            query = urlencode({"timeout": 1, "next": request.get_full_path()})
+            return redirect(f"{reverse('login')}?{query}")
         if not isinstance(last, int | float) or now - last > 30:
             request.session["lianqin_seen"] = int(now)  # written at most every 30 s
         policy = Policy.from_env()

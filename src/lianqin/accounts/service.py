@@ -11,10 +11,11 @@ import string
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from lianqin.accounts.policy import password_problems
 from lianqin.audit.service import append
-from lianqin.org.models import Person
+from lianqin.org.models import ApiKey, Person
 
 _ALPHABET = string.ascii_letters + string.digits + "-_.!"
 
@@ -34,8 +35,12 @@ def reset_password(admin: Any, person: Person, *, client: str = "") -> str:
         person.failed_logins, person.locked_until = 0, None
         person.save(update_fields=["password", "must_change_password", "failed_logins",
                                    "locked_until"])  # fmt: skip
+        # a reset is what one does when an account may be in other hands: its API keys go
+        revoked = ApiKey.objects.filter(person=person, revoked_at=None).update(
+            revoked_at=timezone.now()
+        )
         append("password_reset", admin, f"org.Person:{person.pk}",
-               {"username": person.username}, client=client)  # fmt: skip
+               {"username": person.username, "api_keys_revoked": revoked}, client=client)  # fmt: skip
     return password
 
 

@@ -7,9 +7,11 @@ from typing import Any
 
 import pyotp
 import segno
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -29,9 +31,22 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+class NewPasswordForm(PasswordChangeForm):
+    """Django's form, refusing the password being replaced (a forced or periodic change
+    that keeps the same password changes nothing)."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        new = data.get("new_password1")
+        if new and self.user.check_password(new):
+            self.add_error("new_password1", "新密码不能与当前密码相同。")
+        return data
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password.html"
     success_url = reverse_lazy("account")
+    form_class = NewPasswordForm
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)

@@ -31,7 +31,10 @@ class KeyAuth(APIKeyHeader):
         )
         if found is None or not hmac.compare_digest(found.key_hash, ApiKey.digest(key)):
             return None
-        if not found.person.is_active:
+        person = found.person
+        if not person.is_active or person.must_change_password:
+            return None  # a reset account's keys wait for its new password
+        if person.locked_until and person.locked_until > timezone.now():
             return None
         ApiKey.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
         request.user = found.person

@@ -7,7 +7,7 @@ prefetched or cached.
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
 from lianqin.api.auth import request_actor
@@ -31,6 +31,8 @@ class ContactOut(Schema):
     response={200: list[ContactOut], 401: Error, 403: Error, 404: Error},
     summary="查看诉求人完整联系方式（记入审计日志）",
 )
-def contacts(request: HttpRequest, number: str):
+def contacts(request: HttpRequest, number: str, response: HttpResponse):
     actor = request_actor(request)
-    return reveal_contacts(actor, number, client=request_client(request))
+    found = reveal_contacts(actor, number, client=request_client(request))
+    response["Cache-Control"] = "no-store, private"  # the numbers stay off every cache
+    return found
