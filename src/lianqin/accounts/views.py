@@ -7,7 +7,6 @@ from typing import Any
 
 import pyotp
 import segno
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
