@@ -84,6 +84,14 @@ def register(
             console.print("[green]完好[/green]" if report.ok else "[red]发现篡改或缺失[/red]")
         raise typer.Exit(0 if report.ok else 1)
 
+    @audit.command("key")
+    def key_command() -> None:
+        """打印审计链当前使用的密钥（十六进制）：更换 secret key 之前把它设为 LIANQIN_AUDIT_KEY。"""
+        setup()
+        from lianqin.audit.keys import chain_key
+
+        typer.echo(chain_key().hex())
+
     @audit.command("prune")
     def prune_command() -> None:
         """删除超过保存期限（LIANQIN_AUDIT_RETENTION_DAYS，至少 180 天）的审计记录。"""

@@ -31,10 +31,19 @@ def secret_key() -> str:
     if key:
         return key
     path = data_dir() / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+    write_once(path, secrets.token_urlsafe(50))
     return path.read_text().strip()
+
+
+def write_once(path: Path, text: str) -> None:
+    """Create ``path`` (mode 600 from the start) with ``text`` unless it exists. Exclusive
+    creation: two processes starting together keep one key, never each their own."""
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
 
 
 def env_flag(name: str, default: bool = False) -> bool:

@@ -80,9 +80,7 @@ def _keys() -> tuple[str, dict[str, bytes]]:
     text = os.environ.get("LIANQIN_DATA_KEYS", "").strip()
     if not text:
         path = conf.data_dir() / "data_keys"
-        if not path.exists():
-            path.write_text(new_key_line() + "\n")
-            path.chmod(0o600)
+        conf.write_once(path, new_key_line() + "\n")
         text = path.read_text().strip()
     keys = _parse_keys(text)
     if not keys:

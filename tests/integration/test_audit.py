@@ -153,3 +153,18 @@ def test_an_outside_anchor_catches_a_rewound_log(world):
     assert report.ok  # the database alone cannot tell
     check_anchor(anchor, report)
     assert {b.reason for b in report.breaks} >= {"与外部锚点不符（记录被删除或改写）"}
+
+
+def test_who_works_a_grid_and_who_holds_which_group_are_audited(world):
+    from django.contrib.auth.models import Group
+
+    grid, worker = world.grids[0], world.people["grid_worker_b1"]
+    grid.workers.add(worker)
+    line = AuditEntry.objects.filter(target=f"org.Grid:{grid.pk}").order_by("-seq").first()
+    assert line.detail["field"] == "workers" and line.detail["ids"] == [worker.pk]
+    assert line.detail["action"] == "add"
+    group = Group.objects.create(name="值班长组")
+    worker.groups.add(group)
+    line = AuditEntry.objects.filter(target=f"org.Person:{worker.pk}").order_by("-seq").first()
+    assert (line.detail["field"], line.detail["ids"]) == ("groups", [group.pk])
+    assert verify().ok

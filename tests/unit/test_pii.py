@@ -90,3 +90,15 @@ def test_strict_reading_refuses_plain_text_written_around_the_application():
     with pytest.raises(pii.TamperedValue, match="未加密"):
         pii.decrypt("13812345678", "c.phone", strict=True)
     assert pii.decrypt("", "c.phone", strict=True) == ""
+
+
+def test_two_processes_starting_together_keep_one_key(monkeypatch, tmp_path):
+    """The key file is created exclusively: a second writer keeps the first one's key."""
+    from lianqin import conf
+
+    monkeypatch.delenv("LIANQIN_DATA_KEYS")
+    monkeypatch.setenv("LIANQIN_DATA_DIR", str(tmp_path))
+    conf.write_once(tmp_path / "data_keys", pii.new_key_line() + "\n")
+    first = (tmp_path / "data_keys").read_text()
+    conf.write_once(tmp_path / "data_keys", pii.new_key_line() + "\n")
+    assert (tmp_path / "data_keys").read_text() == first

@@ -2,8 +2,8 @@
 
 Keep it out of the database and out of the backup: whoever holds it can re-chain an edited
 log. Changing it (or the secret key it is derived from) makes every existing chain fail
-``lianqin audit verify``: set ``LIANQIN_AUDIT_KEY`` to the old derivation first
-(``lianqin audit key``) before rotating the secret key.
+``lianqin audit verify``: before rotating the secret key, set ``LIANQIN_AUDIT_KEY`` to what
+``lianqin audit key`` prints (the key in use, as hex), so the chains keep their key.
 """
 
 from __future__ import annotations
@@ -18,7 +18,17 @@ from django.conf import settings
 
 @functools.cache
 def chain_key() -> bytes:
+    """``LIANQIN_AUDIT_KEY`` as hex (what ``lianqin audit key`` prints), else derived."""
     text = os.environ.get("LIANQIN_AUDIT_KEY", "").strip()
     if text:
-        return text.encode()
+        try:
+            key = bytes.fromhex(text)
+        except ValueError:
+            key = b""
+        if len(key) < 16:
+            raise ValueError(
+                "LIANQIN_AUDIT_KEY 应为十六进制、至少 16 字节（32 个字符）；"
+                "lianqin audit key 打印当前使用的密钥"
+            )
+        return key
     return hmac.new(settings.SECRET_KEY.encode(), b"lianqin-audit-chain", hashlib.sha256).digest()

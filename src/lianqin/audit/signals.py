@@ -2,6 +2,9 @@
 to the reference data and accounts (people, units, regions, catalogue, deadline policies,
 routing, API keys, schemes, cost rates, duty rosters, quarantine decisions).
 
+Many-to-many changes (groups, permissions, a grid's workers, a rule's assisting units) are
+lines too; bulk writers (imports, the duty roster) write one line per batch themselves.
+
 Cases are not here: every change to a case is already a line of its own chained, protected
 history (``CaseEvent``, written by ``cases/actions``). High-volume bookkeeping (rollup
 counters, outbox, heartbeats, sessions) is not audited.
@@ -17,7 +20,13 @@ from typing import Any
 
 from django.contrib.auth import signals as auth_signals
 from django.db.models import Model
-from django.db.models.signals import post_delete, post_migrate, post_save, pre_save
+from django.db.models.signals import (
+    m2m_changed,
+    post_delete,
+    post_migrate,
+    post_save,
+    pre_save,
+)
 
 from lianqin.audit import context, protect
 
@@ -92,6 +101,20 @@ def _deleted(instance: Model, **kwargs: Any) -> None:
            {"object": _short(instance)}, client=context.current_client.get())  # fmt: skip
 
 
+def _m2m(sender: Any, instance: Model, action: str, model: Any, pk_set: Any, **kw: Any) -> None:
+    """Many-to-many changes (a person's groups and permissions, a grid's workers, a routing
+    rule's assisting units): the ids added or removed."""
+    if not action.startswith("post_") or _label(instance) not in AUDITED:
+        return
+    from lianqin.audit.service import append
+
+    field = next((f.name for f in instance._meta.many_to_many
+                  if f.remote_field.through is sender), sender._meta.model_name)  # fmt: skip
+    append("change", context.current_actor.get(), f"{_label(instance)}:{instance.pk}",
+           {"object": _short(instance), "field": field, "action": action[5:],
+            "ids": sorted(pk_set or [])}, client=context.current_client.get())  # fmt: skip
+
+
 def _client(request: Any) -> str:
     return str(getattr(request, "META", {}).get("REMOTE_ADDR") or "") if request else ""
 
@@ -126,6 +149,7 @@ def connect() -> None:
     pre_save.connect(_before, dispatch_uid="audit-before")
     post_save.connect(_after, dispatch_uid="audit-after")
     post_delete.connect(_deleted, dispatch_uid="audit-deleted")
+    m2m_changed.connect(_m2m, dispatch_uid="audit-m2m")
     auth_signals.user_logged_in.connect(_logged_in, dispatch_uid="audit-login")
     auth_signals.user_logged_out.connect(_logged_out, dispatch_uid="audit-logout")
     auth_signals.user_login_failed.connect(_login_failed, dispatch_uid="audit-login-failed")

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from lianqin.audit.service import append
 from lianqin.cases.access import Actor
 from lianqin.choices import Level, Role
 from lianqin.duty.models import DutyShift
@@ -180,7 +181,7 @@ def create_shifts(
                 field="people",
                 hint="调整日期、班次或人员；同一时间一人只能值一个班",
             )
-        return DutyShift.objects.bulk_create(
+        made = DutyShift.objects.bulk_create(
             [
                 DutyShift(
                     center=center,
@@ -195,6 +196,11 @@ def create_shifts(
                 for p in planned
             ]
         )
+        # bulk_create sends no signal: the roster change is one audit line for the batch
+        append("create", actor, f"duty.DutyShift:{center.region_code}",
+               {"center": center.name, "post": post, "shifts": len(made),
+                "people": sorted({p.person for p in planned})})  # fmt: skip
+        return made
 
 
 def delete_shift(actor: Actor, shift_id: int) -> DutyShift:
