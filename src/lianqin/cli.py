@@ -219,10 +219,10 @@ def import_categories(
         fail(f"读不了文件：{exc}", "检查路径和权限")
     except CatalogueError as exc:
         fail(str(exc))
-    load_catalogue(rows)
-    from lianqin.audit.service import append
+    from lianqin.audit.signals import batch
 
-    append("create", None, "org.catalogue", {"file": file.name, "categories": len(rows)})
+    with batch("org.catalogue", {"file": file.name, "categories": len(rows)}):
+        load_catalogue(rows)
     depth = {lvl: sum(1 for r in rows if r.level == lvl) for lvl in (1, 2, 3)}
     console.print(f"已导入 {len(rows)} 个类别：一级 {depth[1]}，二级 {depth[2]}，三级 {depth[3]}")
 

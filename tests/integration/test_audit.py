@@ -168,3 +168,14 @@ def test_who_works_a_grid_and_who_holds_which_group_are_audited(world):
     line = AuditEntry.objects.filter(target=f"org.Person:{worker.pk}").order_by("-seq").first()
     assert (line.detail["field"], line.detail["ids"]) == ("groups", [group.pk])
     assert verify().ok
+
+
+def test_a_bulk_load_is_one_line_with_its_counts(db):
+    from lianqin.org.reference import load_defaults
+
+    before = AuditEntry.objects.count()
+    load_defaults()
+    lines = list(AuditEntry.objects.filter(seq__gt=before).order_by("seq"))
+    assert [(line.kind, line.target) for line in lines][-1:] == [("create", "org.defaults")]
+    rows = lines[-1].detail["rows"]
+    assert rows["org.Category created"] > 100 and "org.Unit created" in rows

@@ -16,6 +16,10 @@ fields are named but never written.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.contrib.auth import signals as auth_signals
@@ -45,6 +49,36 @@ IGNORED = {"last_login", "failed_logins", "locked_until", "last_seen_at", "times
 SHORT = 200
 
 
+#: inside :func:`batch`: per-row lines are counted here instead of written
+_batch: ContextVar[Counter[str] | None] = ContextVar("lianqin_audit_batch", default=None)
+
+
+@contextmanager
+def batch(target: str, detail: dict[str, Any] | None = None) -> Iterator[None]:
+    """A bulk load (the default catalogue, an import) as one audit line with its counts per
+    model and kind, rather than one line per row."""
+    counts: Counter[str] = Counter()
+    token = _batch.set(counts)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if counts:
+        from lianqin.audit.service import append
+
+        append("create", context.current_actor.get(), target,
+               {**(detail or {}), "rows": dict(sorted(counts.items()))},
+               client=context.current_client.get())  # fmt: skip
+
+
+def _batched(kind: str, instance: Model) -> bool:
+    counts = _batch.get()
+    if counts is None:
+        return False
+    counts[f"{_label(instance)} {kind}"] += 1
+    return True
+
+
 def _label(instance: Model) -> str:
     return instance._meta.label
 
@@ -61,7 +95,7 @@ def _short(value: Any) -> Any:
 
 
 def _before(sender: type[Model], instance: Model, raw: bool = False, **kwargs: Any) -> None:
-    if raw or _label(instance) not in AUDITED or instance.pk is None:
+    if raw or _label(instance) not in AUDITED or instance.pk is None or _batch.get() is not None:
         return
     old = sender._base_manager.filter(pk=instance.pk).first()
     instance._audit_before = _values(old) if old is not None else None  # type: ignore[attr-defined]
@@ -72,6 +106,8 @@ def _after(instance: Model, created: bool, raw: bool = False, **kwargs: Any) -> 
         return
     from lianqin.audit.service import append
 
+    if _batched("created" if created else "changed", instance):
+        return
     before = getattr(instance, "_audit_before", None)
     after = _values(instance)
     if created or before is None:
@@ -93,7 +129,7 @@ def _after(instance: Model, created: bool, raw: bool = False, **kwargs: Any) -> 
 
 
 def _deleted(instance: Model, **kwargs: Any) -> None:
-    if _label(instance) not in AUDITED:
+    if _label(instance) not in AUDITED or _batched("deleted", instance):
         return
     from lianqin.audit.service import append
 
@@ -105,6 +141,8 @@ def _m2m(sender: Any, instance: Model, action: str, model: Any, pk_set: Any, **k
     """Many-to-many changes (a person's groups and permissions, a grid's workers, a routing
     rule's assisting units): the ids added or removed."""
     if not action.startswith("post_") or _label(instance) not in AUDITED:
+        return
+    if _batched(action[5:], instance):
         return
     from lianqin.audit.service import append
 

@@ -81,7 +81,14 @@ def load_catalogue(rows: list[CategoryRow]) -> int:
 
 
 def load_defaults() -> dict[str, int]:
-    """Policies, units and the default catalogue shipped with Lianqin."""
+    """Policies, units and the default catalogue shipped with Lianqin (one audit line)."""
+    from lianqin.audit.signals import batch
+
+    with batch("org.defaults"):
+        return _load_defaults()
+
+
+def _load_defaults() -> dict[str, int]:
     policies = load_policies()
     units = parse_units_csv(packaged("units.csv"))
     load_units(units)
