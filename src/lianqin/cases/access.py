@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 
 from lianqin.cases.models import Case, Report
 from lianqin.cases.workflow import WorkOrderState
-from lianqin.choices import UNIT_ROLES, Level, Role, level_rank
+from lianqin.choices import CHANNEL_LABELS, UNIT_ROLES, Level, Role, level_rank
 from lianqin.errors import Forbidden, NotFound
 from lianqin.org.models import Grid, Person
 
@@ -159,7 +159,8 @@ def check_may_create(actor: Actor, channel: str | None = None) -> None:
     allowed = {Role.DISPATCHER, Role.DUTY_LEADER, Role.GRID_WORKER, Role.ADMIN, Role.SYSTEM}
     if actor.role not in allowed:
         raise Forbidden(f"角色 {actor.role.value} 不能登记案件", hint="由值班员或网格员登记")
-    if actor.channel and channel is not None and channel != actor.channel:
+    # an unknown channel is the input's fault, refused by the validation with its own message
+    if actor.channel and channel in CHANNEL_LABELS and channel != actor.channel:
         raise Forbidden(
             f"接入渠道 {actor.channel} 的密钥不能以渠道 {channel} 的名义报送",
             hint=f"channel 应为 {actor.channel}；每个渠道用自己的密钥",
