@@ -79,8 +79,15 @@ def compare(cases: int = 300, rounds: int = 3) -> list[tuple[str, str, str]]:
     ]
 
 
-def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def cli(
+    run_: Callable[[int, int], list[tuple[str, str, str]]],
+    doc: str,
+    argv: list[str] | None = None,
+    out: Callable[[str], None] = print,
+) -> None:
+    """The command line of a write-path comparison: a throw-away database, migrated, then
+    ``run_(cases, rounds)`` printed as a table (also used by bench_security_write.py)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
@@ -94,8 +101,12 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> N
 
     call_command("migrate", interactive=False, verbosity=0)
     out("| measure | figure | ratio |\n|---|---|---|")
-    for row in run(args.cases, args.rounds):
+    for row in run_(args.cases, args.rounds):
         out("| " + " | ".join(row) + " |")
+
+
+def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> None:
+    cli(run, __doc__ or "", argv, out)
 
 
 if __name__ == "__main__":

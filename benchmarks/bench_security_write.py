@@ -13,11 +13,8 @@ SQLite database, or ``LIANQIN_DATABASE_URL``); ``run.py`` appends it to ``result
 
 from __future__ import annotations
 
-import argparse
 import io
-import os
 import random
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -128,22 +125,9 @@ def run(cases: int = 300, rounds: int = 3) -> list[tuple[str, str, str]]:
 
 
 def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cases", type=int, default=300)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args(argv)
-    os.environ.setdefault("LIANQIN_DATA_DIR", tempfile.mkdtemp(prefix="lianqin-bench-s-"))
-    os.environ.setdefault("LIANQIN_SECRET_KEY", "bench-only")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lianqin.settings")
-    import django
+    from bench_rollup_write import cli
 
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
-    out("| measure | figure | ratio |\n|---|---|---|")
-    for row in run(args.cases, args.rounds):
-        out("| " + " | ".join(row) + " |")
+    cli(run, __doc__ or "", argv, out)
 
 
 if __name__ == "__main__":
