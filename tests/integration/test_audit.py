@@ -179,3 +179,8 @@ def test_a_bulk_load_is_one_line_with_its_counts(db):
     assert [(line.kind, line.target) for line in lines][-1:] == [("create", "org.defaults")]
     rows = lines[-1].detail["rows"]
     assert rows["org.Category created"] > 100 and "org.Unit created" in rows
+
+
+def test_numbers_keep_their_chain_through_the_database(db):
+    append("export", None, "x", {"big": 1e16, "two": 2.0, "half": 0.5, "tiny": 1e-05})
+    assert verify().ok

@@ -62,3 +62,8 @@ def test_canonical_form_ignores_key_order_and_time_zone():
 @given(st.lists(st.dictionaries(st.text(max_size=5), st.integers() | st.text()), max_size=8))
 def test_any_chain_of_any_lines_verifies(rows):
     assert verify(KEY, chain(rows), start="", where="x") is None
+
+
+def test_numbers_read_back_from_jsonb_keep_their_chain():
+    """jsonb returns 1e16 as the integer 10000000000000000 and 2.0 as 2.0: same form."""
+    assert canonical({"d": {"x": [1e16, 2.0, 0.5]}}) == canonical({"d": {"x": [10**16, 2, 0.5]}})

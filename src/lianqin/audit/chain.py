@@ -11,7 +11,8 @@ history (one chain per case, ``CaseEvent.chain``: a case's lines are written und
 lock, so the chain costs one indexed read and no global lock).
 
 What must hold: ``canonical`` is the same for a line before it is written and after it is
-read back from SQLite or PostgreSQL (times in UTC with microseconds; JSON with sorted keys);
+read back from SQLite or PostgreSQL (times in UTC with microseconds; JSON with sorted keys;
+integral floats as ints, however deep);
 :func:`verify` reports the first line whose chain does not follow, with its position.
 """
 
@@ -31,12 +32,20 @@ __all__ = ["Break", "canonical", "event_fields", "link", "verify"]
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat(timespec="microseconds")
+    if isinstance(value, float) and value.is_integer():
+        # PostgreSQL's jsonb gives 2.0 back as 2.0 but 1e16 as 10000000000000000 (an int
+        # to Python): integral floats are written as ints on both sides
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
     return value
 
 
 def canonical(fields: Mapping[str, Any]) -> bytes:
     return json.dumps(
-        {k: _plain(v) for k, v in fields.items()},
+        _plain(dict(fields)),
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),
